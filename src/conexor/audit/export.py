@@ -1,0 +1,153 @@
+"""Export a trail as JSON Lines or CSV, and read a JSON Lines export back.
+
+JSON Lines is the verifiable format: each line is the record's canonical JSON
+(RFC 8785) including ``record_hash``, so an exported trail can be checked
+offline with :func:`read_jsonl` and :func:`conexor.audit.verify`.
+
+CSV is for spreadsheets and SIEM imports. It is not verifiable: to keep a
+spreadsheet from running a cell as a formula, any text cell that begins with
+``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading ``'``
+(the OWASP rule for CSV injection), which changes the value.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Literal, NoReturn, TextIO, get_args
+
+import rfc8785
+
+from conexor.audit.chain import canonical_json
+from conexor.audit.errors import MalformedRecord, UnknownFormat
+from conexor.audit.record import JSON, RECORD_FIELDS, AuditRecord, parse_ts
+
+__all__ = [
+    "CSV_COLUMNS",
+    "FORMATS",
+    "Format",
+    "export",
+    "read_jsonl",
+    "record_from_dict",
+    "write_csv",
+    "write_jsonl",
+]
+
+Format = Literal["jsonl", "csv"]
+FORMATS: tuple[str, ...] = get_args(Format)
+#: CSV header, in contract order.
+CSV_COLUMNS: tuple[str, ...] = RECORD_FIELDS
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def write_jsonl(records: Iterable[AuditRecord], out: TextIO) -> None:
+    """Write one canonical JSON object per line (``\\n``-terminated), record_hash included."""
+    for rec in records:
+        out.write(canonical_json(rec.to_dict()).decode("utf-8"))
+        out.write("\n")
+
+
+def _cell(value: JSON) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    # Objects and lists (params) as compact canonical JSON.
+    text = value if isinstance(value, str) else rfc8785.dumps(value).decode("utf-8")
+    if text.startswith(_FORMULA_START):
+        return "'" + text
+    return text
+
+
+def write_csv(records: Iterable[AuditRecord], out: TextIO) -> None:
+    """Write a header row of :data:`CSV_COLUMNS` and one row per record.
+
+    ``params`` is compact canonical JSON in one cell; empty cells are null.
+    Rows end in CRLF (RFC 4180); open ``out`` with ``newline=""``.
+    """
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for rec in records:
+        d = rec.to_dict()
+        writer.writerow([_cell(d[name]) for name in CSV_COLUMNS])
+
+
+def export(records: Iterable[AuditRecord], fmt: str, out: TextIO) -> None:
+    """Write ``records`` to ``out`` in format ``fmt`` (one of :data:`FORMATS`)."""
+    if fmt == "jsonl":
+        write_jsonl(records, out)
+    elif fmt == "csv":
+        write_csv(records, out)
+    else:
+        raise UnknownFormat()
+
+
+def record_from_dict(d: Mapping[str, object]) -> AuditRecord:
+    """Parse one exported object back into a record, strictly.
+
+    The keys must be exactly :data:`RECORD_FIELDS`; every value must have the
+    type the format says (no floats, no booleans for integers). Anything else
+    raises :class:`MalformedRecord`; nothing is coerced, because a verifier
+    must hash what was written, not a repaired version of it.
+    """
+    if not isinstance(d, Mapping):
+        raise MalformedRecord("an audit record must be a JSON object")
+    keys = set(d)
+    if keys != set(RECORD_FIELDS):
+        missing = sorted(set(RECORD_FIELDS) - keys)
+        if missing:
+            raise MalformedRecord(f"audit record lacks field {missing[0]}")
+        raise MalformedRecord("audit record has an unknown field")
+    ts = d["ts"]
+    if not isinstance(ts, str):
+        raise MalformedRecord("audit record field ts must be text")
+    values = {name: d[name] for name in RECORD_FIELDS}
+    values["ts"] = parse_ts(ts)
+    # The field types are checked by AuditRecord itself.
+    return AuditRecord(**values)  # type: ignore[arg-type]
+
+
+def _reject_float(text: str) -> NoReturn:
+    raise MalformedRecord("audit records hold no floating-point numbers")
+
+
+def _reject_constant(text: str) -> NoReturn:
+    raise MalformedRecord("audit records hold no NaN or Infinity")
+
+
+def _no_duplicates(pairs: list[tuple[str, object]]) -> dict[str, object]:
+    out: dict[str, object] = {}
+    for k, v in pairs:
+        if k in out:
+            raise MalformedRecord("audit record has a duplicate key")
+        out[k] = v
+    return out
+
+
+def read_jsonl(lines: Iterable[str]) -> Iterator[AuditRecord]:
+    """Parse a JSON Lines export record by record; blank lines are skipped.
+
+    Errors name the line number, never its content.
+    """
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            obj = json.loads(
+                line,
+                parse_float=_reject_float,
+                parse_constant=_reject_constant,
+                object_pairs_hook=_no_duplicates,
+            )
+        except MalformedRecord as exc:
+            raise MalformedRecord(f"line {number}: {exc.public}") from None
+        except (ValueError, RecursionError):
+            raise MalformedRecord(f"line {number}: not a JSON object") from None
+        try:
+            yield record_from_dict(obj)
+        except MalformedRecord as exc:
+            raise MalformedRecord(f"line {number}: {exc.public}") from None

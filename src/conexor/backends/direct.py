@@ -1,0 +1,30 @@
+"""A backend that holds the engine itself and runs the sandboxed query in a worker thread."""
+
+from __future__ import annotations
+
+import anyio.to_thread
+from sqlalchemy import Engine
+
+from conexor.sandbox import Dialect, Limits, QueryResult, run_query
+
+__all__ = ["DirectBackend"]
+
+
+class DirectBackend:
+    """Runs queries on an engine this process holds."""
+
+    def __init__(self, engine: Engine, dialect: Dialect) -> None:
+        self._engine = engine
+        self._dialect = dialect
+
+    @property
+    def engine(self) -> Engine:
+        """The engine, for connection checks such as ``conexor db test``."""
+        return self._engine
+
+    def __repr__(self) -> str:
+        return f"DirectBackend(dialect={self._dialect!r})"
+
+    async def run(self, sql: str, limits: Limits) -> QueryResult:
+        """Run ``sql`` through the sandbox executor off the event loop."""
+        return await anyio.to_thread.run_sync(run_query, self._engine, sql, self._dialect, limits)

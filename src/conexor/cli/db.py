@@ -1,0 +1,160 @@
+"""``conexor db``: add (encrypting locally), list, remove and test databases."""
+
+from __future__ import annotations
+
+import json
+import os
+import uuid
+from typing import Annotated, Any, Literal
+
+import typer
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
+
+from conexor.cli.client import ApiClient, CliError
+from conexor.cli.options import ApiKeyOpt, JsonOpt, ServerOpt
+from conexor.cli.output import emit_json, err, out, table
+from conexor.cli.urlinput import read_url
+from conexor.crypto import AadContext, parse_api_key, seal
+from conexor.errors import ConexorError
+from conexor.sandbox import MAX_ROWS_LIMIT, create_database_engine, dialect_of_url, probe
+from conexor.schema import introspect
+
+__all__ = ["app", "register_cloud_database"]
+
+app = typer.Typer(help="Register and manage databases.", no_args_is_help=True)
+
+
+def _absolute_sqlite(url: str) -> str:
+    """A relative SQLite path means the CLI's directory, not the server's: make it absolute."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise CliError("the connection URL is not a valid database URL") from None
+    if parsed.get_backend_name() == "sqlite" and parsed.database and parsed.database != ":memory:":
+        path = os.path.abspath(parsed.database)
+        if not os.path.isfile(path):
+            raise CliError("the SQLite database file does not exist")
+        return parsed.set(database=path).render_as_string(hide_password=False)
+    return url
+
+
+def register_cloud_database(
+    api: ApiClient, api_key: str, name: str, url: str, *, max_rows: int = 1000, timeout_s: int = 30
+) -> dict[str, Any]:
+    """Introspect locally, seal the URL under the API key, upload ciphertext and metadata only."""
+    key = parse_api_key(api_key)
+    url = _absolute_sqlite(url)
+    dialect = dialect_of_url(url)
+    engine = create_database_engine(url, pool_size=1)
+    try:
+        probe(engine)
+        snapshot = introspect(engine)
+    finally:
+        engine.dispose()
+    me = api.request("GET", "/me")
+    database_id = str(uuid.uuid4())
+    envelope = seal(
+        url.encode("utf-8"),
+        [key],
+        AadContext(org_id=me["org"]["id"], database_id=database_id, revision=1),
+    )
+    result: dict[str, Any] = api.request(
+        "POST",
+        "/databases",
+        json={
+            "id": database_id,
+            "name": name,
+            "dialect": dialect,
+            "mode": "cloud",
+            "envelope": json.loads(envelope.to_json()),
+            "schema": snapshot.to_json(),
+            "max_rows": max_rows,
+            "timeout_s": timeout_s,
+        },
+    )
+    return result
+
+
+@app.command("add")
+def add(
+    name: Annotated[str, typer.Argument(help="A short name the AI will use, e.g. 'sales'.")],
+    server: ServerOpt,
+    api_key: ApiKeyOpt,
+    mode: Annotated[
+        Literal["cloud", "agent"], typer.Option("--mode", help="cloud: encrypted upload; agent: on-premise agent.")
+    ] = "cloud",
+    url_stdin: Annotated[bool, typer.Option("--url-stdin", help="Read the connection URL from stdin.")] = False,
+    max_rows: Annotated[
+        int, typer.Option("--max-rows", min=1, max=MAX_ROWS_LIMIT, help="Row cap per query.")
+    ] = 1000,
+    timeout_s: Annotated[int, typer.Option("--timeout", min=1, max=300, help="Query timeout in seconds.")] = 30,
+    as_json: JsonOpt = False,
+) -> None:
+    """Register a database; in cloud mode the URL is encrypted here before upload."""
+    if mode == "agent":
+        raise CliError("agent mode is not available in this version; use --mode cloud")
+    url = read_url(os.environ.get("CONEXOR_DB_URL"), url_stdin)
+    with ApiClient(server, api_key) as api:
+        result = register_cloud_database(api, api_key, name, url, max_rows=max_rows, timeout_s=timeout_s)
+    if as_json:
+        emit_json(result)
+        return
+    out.print(
+        f"Added database {result['name']!r} ({result['dialect']}, {result['mode']} mode, "
+        f"{result['tables']} tables). Only ciphertext and schema metadata were uploaded."
+    )
+
+
+@app.command("list")
+def list_(server: ServerOpt, api_key: ApiKeyOpt, as_json: JsonOpt = False) -> None:
+    """List the databases this key may use."""
+    with ApiClient(server, api_key) as api:
+        data = api.request("GET", "/databases")
+    if as_json:
+        emit_json(data)
+        return
+    table(
+        "Databases",
+        ["name", "dialect", "mode", "tables", "max rows", "timeout s"],
+        [[d["name"], d["dialect"], d["mode"], d["tables"], d["max_rows"], d["timeout_s"]] for d in data["databases"]],
+    )
+
+
+@app.command("remove")
+def remove(
+    name: Annotated[str, typer.Argument(help="Database name.")],
+    server: ServerOpt,
+    api_key: ApiKeyOpt,
+    as_json: JsonOpt = False,
+) -> None:
+    """Delete a database's encrypted credential and metadata from the server."""
+    with ApiClient(server, api_key) as api:
+        data = api.request("DELETE", f"/databases/{name}")
+    if as_json:
+        emit_json(data)
+        return
+    out.print(f"Removed database {name!r}. Consider rotating its password if the key may have leaked.")
+
+
+@app.command("test")
+def test(
+    name: Annotated[str, typer.Argument(help="Database name.")],
+    server: ServerOpt,
+    api_key: ApiKeyOpt,
+    as_json: JsonOpt = False,
+) -> None:
+    """Connect through the server path and warn about write privileges of the role."""
+    with ApiClient(server, api_key) as api:
+        data = api.request("POST", f"/databases/{name}/test")
+    if as_json:
+        emit_json(data)
+        return
+    out.print(f"Database {name!r}: connection OK ({data['dialect']}).")
+    for warning in data["warnings"]:
+        err.print(f"warning: {warning}")
+    if data["warnings"]:
+        err.print("warning: use a read-only role; the sandbox is defence in depth, not a substitute.")
+
+
+_ = ConexorError

@@ -1,0 +1,30 @@
+"""The root of every error conexor raises on purpose.
+
+Each package has its own ``errors.py`` that subclasses :class:`ConexorError`::
+
+    ConexorError
+     ├── CryptoError            (crypto.errors)    DecryptionFailed, MalformedEnvelope, WeakKdfParams, MalformedApiKey
+     ├── SandboxError           (sandbox.errors)   QueryRejected, QueryTimeout, QueryFailed, DatabaseUnreachable
+     ├── AuditError             (audit.errors)     ChainBroken, AuditWriteFailed
+     ├── StoreError             (store.errors)     NotFound, Conflict
+     └── AuthError              (server.errors)    InvalidApiKey, RateLimited
+
+``public`` is a one-line message that is always safe to show a user: it names
+settings and objects, never values such as URLs, passwords or keys. ``code`` is
+a stable identifier that scripts and docs can rely on.
+"""
+
+from __future__ import annotations
+
+__all__ = ["ConexorError"]
+
+
+class ConexorError(Exception):
+    """Base class; ``public`` is safe to show, ``code`` is stable."""
+
+    code: str = "error"
+    default_public: str = "the request failed"
+
+    def __init__(self, public: str | None = None) -> None:
+        self.public = public or self.default_public
+        super().__init__(self.public)

@@ -1,0 +1,316 @@
+"""Run one validated query read-only, bounded in rows, bytes and time.
+
+The layers, in order (docs/sandbox.md explains each):
+
+1. :func:`run_query` re-runs :func:`conexor.sandbox.validate.check`; nothing
+   here ever sends SQL that did not pass it.
+2. The statement runs inside a read-only transaction with a server-side
+   timeout:
+
+   - PostgreSQL: ``SET TRANSACTION READ ONLY`` (then checked), and
+     ``statement_timeout``, ``lock_timeout`` and
+     ``idle_in_transaction_session_timeout`` set locally. The SQL goes over
+     the extended protocol (psycopg's ``stream``), whose Parse message holds
+     exactly one statement, so ``SELECT 1; DELETE ...`` cannot reach the
+     server even if validation were bypassed. Rows arrive one by one, so a
+     huge result is never buffered; stopping early cancels the rest.
+   - MySQL/MariaDB: ``START TRANSACTION READ ONLY``; on MariaDB the query is
+     wrapped in ``SET STATEMENT max_statement_time=<s> FOR``, on MySQL the
+     session's ``max_execution_time`` is set. The connection never has
+     ``CLIENT.MULTI_STATEMENTS``. An unbuffered cursor streams rows; a
+     connection left with unread rows or an error is discarded.
+   - SQLite: the file is opened read-only with ``PRAGMA query_only = ON``; a
+     progress handler aborts the statement at the deadline.
+
+3. Rows are fetched with ``fetchmany`` up to ``max_rows + 1`` (never
+   ``fetchall``) and converted to JSON-safe values; the result is marked
+   ``truncated`` past ``max_rows`` rows or ``max_bytes`` of JSON.
+4. The transaction is always rolled back. A connection whose state is in
+   doubt is invalidated rather than returned to the pool.
+
+Driver errors become :class:`QueryTimeout` or :class:`QueryFailed` (SQLSTATE
+only), raised ``from None``.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+import psycopg
+import pymysql
+import pymysql.cursors
+from pymysql.constants import CLIENT
+from sqlalchemy import Engine
+from sqlalchemy import exc as sa_exc
+
+from conexor.sandbox.connect import connection_error
+from conexor.sandbox.dialects import Dialect
+from conexor.sandbox.errors import (
+    QueryFailed,
+    QueryRejected,
+    QueryTimeout,
+    SandboxError,
+)
+from conexor.sandbox.jsonsafe import JsonValue, json_safe_row
+from conexor.sandbox.limits import Limits
+from conexor.sandbox.scrub import sqlstate_of
+from conexor.sandbox.validate import check
+
+__all__ = ["QueryResult", "run_query"]
+
+_PG_TIMEOUT_STATES: Final = frozenset({"57014", "55P03"})
+_MYSQL_TIMEOUT_ERRNOS: Final = frozenset({1969, 3024})
+_FETCH_CHUNK: Final = 100
+_SQLITE_PROGRESS_STEPS: Final = 1000
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    """Columns and JSON-safe rows of one query; ``truncated`` when a cap cut it short."""
+
+    columns: list[str]
+    rows: list[list[JsonValue]]
+    row_count: int
+    truncated: bool
+
+
+def run_query(engine: Engine, sql: str, dialect: Dialect, limits: Limits) -> QueryResult:
+    """Validate ``sql`` again and run it read-only under ``limits``.
+
+    Blocking; callers run it in a worker thread. Raises
+    :class:`QueryRejected`, :class:`QueryTimeout`, :class:`QueryFailed`,
+    :class:`DatabaseUnreachable` or :class:`DatabaseAuthFailed`.
+    """
+    verdict = check(sql, dialect)
+    if not verdict.allowed:
+        raise QueryRejected(verdict.rule, verdict.reason)
+    return _execute(engine, sql, dialect, limits)
+
+
+@dataclass
+class _Collector:
+    """Accumulates rows until a row or byte cap is reached."""
+
+    limits: Limits
+    rows: list[list[JsonValue]] = field(default_factory=list)
+    size: int = 0
+    truncated: bool = False
+
+    def add(self, row: Sequence[Any]) -> bool:
+        """Keep ``row`` if it fits; return False once the caller should stop fetching."""
+        if len(self.rows) >= self.limits.max_rows:
+            self.truncated = True
+            return False
+        safe = json_safe_row(row)
+        size = len(json.dumps(safe, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+        if self.size + size > self.limits.max_bytes:
+            self.truncated = True
+            return False
+        self.rows.append(safe)
+        self.size += size
+        return True
+
+    def result(self, description: Iterable[Sequence[Any]] | None) -> QueryResult:
+        columns = [str(column[0]) for column in description or ()]
+        return QueryResult(
+            columns=columns, rows=self.rows, row_count=len(self.rows), truncated=self.truncated
+        )
+
+
+@dataclass
+class _Lease:
+    """Whether the connection may go back to the pool after the query."""
+
+    reusable: bool = True
+
+
+def _execute(engine: Engine, sql: str, dialect: Dialect, limits: Limits) -> QueryResult:
+    """Run ``sql`` with every execution-layer guard but WITHOUT validation.
+
+    Private on purpose: only :func:`run_query` calls it, after :func:`check`.
+    Tests call it directly to prove the execution layer holds on its own.
+    """
+    try:
+        raw = engine.raw_connection()
+    except (sa_exc.DBAPIError, sa_exc.TimeoutError, OSError) as exc:
+        raise connection_error(exc) from None
+    lease = _Lease()
+    try:
+        driver = raw.driver_connection
+        if dialect == "postgresql":
+            assert isinstance(driver, psycopg.Connection)
+            return _run_postgres(driver, sql, limits, lease)
+        if dialect == "mysql":
+            assert isinstance(driver, pymysql.connections.Connection)
+            return _run_mysql(driver, sql, limits, lease)
+        assert isinstance(driver, sqlite3.Connection)
+        return _run_sqlite(driver, sql, limits)
+    finally:
+        _release(raw, lease)
+
+
+def _release(raw: Any, lease: _Lease) -> None:
+    """Always roll back; discard the connection if that fails or its state is unknown."""
+    try:
+        if lease.reusable:
+            try:
+                raw.driver_connection.rollback()
+            except (psycopg.Error, pymysql.err.MySQLError, sqlite3.Error, OSError):
+                lease.reusable = False
+        if not lease.reusable:
+            raw.invalidate()
+    finally:
+        raw.close()
+
+
+def _driver_error(exc: BaseException, limits: Limits) -> SandboxError:
+    state = sqlstate_of(exc)
+    if state in _PG_TIMEOUT_STATES:
+        return QueryTimeout(limits.timeout_s)
+    if state is not None and state.startswith("MY") and int(state[2:]) in _MYSQL_TIMEOUT_ERRNOS:
+        return QueryTimeout(limits.timeout_s)
+    if state is None and isinstance(exc, psycopg.OperationalError | OSError):
+        # No SQLSTATE on an operational error: the connection itself failed.
+        return connection_error(exc)
+    if state is not None and state.startswith("MY") and int(state[2:]) >= 2000:
+        # 2xxx are client-side errors: lost connection, server gone away.
+        return connection_error(exc)
+    return QueryFailed(state)
+
+
+# --- PostgreSQL --------------------------------------------------------------
+
+
+def _run_postgres(
+    conn: psycopg.Connection[Any], sql: str, limits: Limits, lease: _Lease
+) -> QueryResult:
+    timeout = f"{max(1, round(limits.timeout_s * 1000))}ms"
+    collector = _Collector(limits)
+    try:
+        # Start from a fresh transaction: a pool ping may have opened one, and
+        # SET TRANSACTION only binds the transaction it runs in.
+        conn.rollback()
+        if conn.autocommit:
+            conn.autocommit = False
+        with conn.cursor() as cur:
+            cur.execute("SET TRANSACTION READ ONLY")
+            cur.execute(
+                "SELECT current_setting('transaction_read_only'),"
+                " set_config('statement_timeout', %s, true),"
+                " set_config('lock_timeout', %s, true),"
+                " set_config('idle_in_transaction_session_timeout', %s, true)",
+                (timeout, timeout, timeout),
+            )
+            settings = cur.fetchone()
+            if settings is None or settings[0] != "on":
+                lease.reusable = False
+                raise QueryFailed("25000")
+            # stream() always uses the extended protocol and single-row mode.
+            stream = cur.stream(sql)
+            try:
+                for row in stream:
+                    if not collector.add(row):
+                        break
+            finally:
+                # Closing early cancels the statement and drains what was sent.
+                stream.close()
+            return collector.result(cur.description)
+    except psycopg.Error as exc:
+        if exc.sqlstate is None:
+            lease.reusable = False
+        raise _driver_error(exc, limits) from None
+
+
+# --- MySQL / MariaDB ---------------------------------------------------------
+
+
+def _run_mysql(
+    conn: pymysql.connections.Connection[Any], sql: str, limits: Limits, lease: _Lease
+) -> QueryResult:
+    if conn.client_flag & CLIENT.MULTI_STATEMENTS:
+        lease.reusable = False
+        raise SandboxError("the MySQL connection allows multiple statements; refusing to use it")
+    collector = _Collector(limits)
+    try:
+        conn.rollback()
+        mariadb = "mariadb" in conn.get_server_info().lower()
+        with conn.cursor() as setup:
+            setup.execute("START TRANSACTION READ ONLY")
+            if mariadb:
+                statement = f"SET STATEMENT max_statement_time={limits.timeout_s:.3f} FOR {sql}"
+            else:
+                setup.execute(
+                    "SET SESSION max_execution_time = %s", (max(1, round(limits.timeout_s * 1000)),)
+                )
+                statement = sql
+        cur = conn.cursor(pymysql.cursors.SSCursor)
+        # Until every row is read the connection is in the middle of a result.
+        lease.reusable = False
+        cur.execute(statement)
+        want = limits.max_rows + 1
+        fetched = 0
+        stopped = False
+        while not stopped and fetched < want:
+            batch = cur.fetchmany(min(_FETCH_CHUNK, want - fetched))
+            if not batch:
+                break
+            fetched += len(batch)
+            for row in batch:
+                if not collector.add(row):
+                    stopped = True
+                    break
+        result = collector.result(cur.description)
+        if not stopped and fetched < want:
+            # The result was read to its end: the connection is clean again.
+            cur.close()
+            lease.reusable = True
+        return result
+    except pymysql.err.MySQLError as exc:
+        lease.reusable = False
+        raise _driver_error(exc, limits) from None
+
+
+# --- SQLite ------------------------------------------------------------------
+
+
+def _run_sqlite(conn: sqlite3.Connection, sql: str, limits: Limits) -> QueryResult:
+    deadline = time.monotonic() + limits.timeout_s
+    expired = False
+
+    def past_deadline() -> int:
+        nonlocal expired
+        if time.monotonic() > deadline:
+            expired = True
+            return 1
+        return 0
+
+    collector = _Collector(limits)
+    conn.rollback()
+    conn.execute("PRAGMA query_only = ON")
+    conn.set_progress_handler(past_deadline, _SQLITE_PROGRESS_STEPS)
+    cur = conn.cursor()
+    try:
+        # sqlite3 refuses a second statement in execute() on its own.
+        cur.execute(sql)
+        want = limits.max_rows + 1
+        fetched = 0
+        while fetched < want:
+            batch = cur.fetchmany(min(_FETCH_CHUNK, want - fetched))
+            if not batch:
+                break
+            fetched += len(batch)
+            if not all(collector.add(row) for row in batch):
+                break
+        return collector.result(cur.description)
+    except sqlite3.Error as exc:
+        if expired:
+            raise QueryTimeout(limits.timeout_s) from None
+        raise QueryFailed(sqlstate_of(exc)) from None
+    finally:
+        cur.close()
+        conn.set_progress_handler(None, 0)

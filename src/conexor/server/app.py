@@ -1,0 +1,157 @@
+"""Wire the whole server once: store, authentication, tools, MCP, REST, health.
+
+``create_app(settings)`` is the only place that builds the object graph; every
+component receives the narrow services it needs.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from mcp.server.auth.settings import AuthSettings
+from mcp.server.transport_security import TransportSecuritySettings
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from conexor import __version__
+from conexor.config import Settings
+from conexor.crypto import KekCache
+from conexor.errors import ConexorError
+from conexor.mcp.auth import SCOPE, ApiKeyVerifier
+from conexor.mcp.endpoint import build_mcp_server
+from conexor.server.auth import Authenticator, client_address
+from conexor.server.cloud import CloudBackends
+from conexor.server.engines import EnginePool
+from conexor.server.errors import RateLimited
+from conexor.server.ratelimit import FailureLimiter
+from conexor.server.rest import RestDeps, build_router
+from conexor.server.status import status_of
+from conexor.store import Accounts, AuditLog, Databases, migrate, open_store_engine
+from conexor.tools.builtin import BuiltinTools
+
+__all__ = ["create_app"]
+
+log = logging.getLogger("conexor.server")
+
+
+def create_app(settings: Settings) -> FastAPI:
+    """Build the ASGI app; migrations run here, so a returned app is ready to serve."""
+    store = open_store_engine(settings.store_url)
+    migrate(store)
+    accounts = Accounts(store)
+    databases = Databases(store)
+    audit = AuditLog(store)
+    limiter = FailureLimiter(settings.auth_failures_per_minute)
+    authenticator = Authenticator(accounts, settings.pepper, limiter)
+    pool = EnginePool(settings.engine_idle_s)
+    backends = CloudBackends(KekCache(ttl_s=settings.kek_cache_ttl_s), pool)
+    tools = BuiltinTools(databases, backends.resolve)
+    mcp_server = build_mcp_server(tools, audit)
+
+    hosts = ["127.0.0.1:*", "localhost:*", "[::1]:*", *settings.allowed_hosts]
+    origins = [f"http://{h}" for h in hosts] + [f"https://{h}" for h in settings.allowed_hosts]
+    mcp_app = mcp_server.streamable_http_app(
+        streamable_http_path="/mcp",
+        json_response=True,
+        stateless_http=False,
+        token_verifier=ApiKeyVerifier(authenticator),
+        auth=AuthSettings(
+            issuer_url=settings.public_url or f"http://{settings.host}:{settings.port}",  # type: ignore[arg-type]
+            resource_server_url=None,
+            required_scopes=[SCOPE],
+        ),
+        transport_security=TransportSecuritySettings(allowed_hosts=hosts, allowed_origins=origins),
+    )
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        async with mcp_server.session_manager.run():  # mounted sub-app lifespans never run
+            yield
+        pool.close()
+        store.dispose()
+
+    app = FastAPI(
+        title="conexor",
+        version=__version__,
+        lifespan=lifespan,
+        docs_url="/api/docs",
+        openapi_url="/api/openapi.json",
+        redoc_url=None,
+    )
+    app.include_router(
+        build_router(
+            RestDeps(
+                accounts=accounts,
+                databases=databases,
+                audit=audit,
+                authenticator=authenticator,
+                backends=backends,
+                pool=pool,
+                pepper=settings.pepper.reveal(),
+                default_max_rows=settings.default_max_rows,
+                default_timeout_s=settings.default_timeout_s,
+            )
+        )
+    )
+
+    @app.get("/healthz")
+    async def healthz() -> dict[str, str]:
+        """200 once the store is migrated and the MCP endpoint is wired."""
+        return {"status": "ok"}
+
+    @app.exception_handler(ConexorError)
+    async def conexor_error(_request: Request, exc: ConexorError) -> JSONResponse:
+        return JSONResponse(
+            {"error": {"code": exc.code, "message": exc.public}}, status_code=status_of(exc)
+        )
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_request: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(p) for p in first.get("loc", ()) if p != "body") or "request"
+        message = f"{where}: {first.get('msg', 'invalid')}"
+        return JSONResponse({"error": {"code": "bad_request", "message": message}}, status_code=422)
+
+    @app.exception_handler(Exception)
+    async def internal_error(_request: Request, exc: Exception) -> JSONResponse:
+        ref = secrets.token_hex(3)
+        log.error("internal error (ref %s)", ref, exc_info=exc)
+        return JSONResponse(
+            {"error": {"code": "internal_error", "message": f"internal error (ref {ref})"}},
+            status_code=500,
+        )
+
+    app.add_middleware(_Edge, authenticator=authenticator)
+    app.mount("/", mcp_app)  # last: it matches every path; serves /mcp
+    return app
+
+
+class _Edge:
+    """Outermost ASGI layer: note the client address and refuse rate-limited clients on /mcp."""
+
+    def __init__(self, app: ASGIApp, authenticator: Authenticator) -> None:
+        self.app = app
+        self._authenticator = authenticator
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            client = scope.get("client")
+            address = client[0] if client else "?"
+            client_address.set(address)
+            if scope["path"].startswith("/mcp"):
+                try:
+                    self._authenticator.check_rate(address)
+                except RateLimited as exc:
+                    response = JSONResponse(
+                        {"error": {"code": exc.code, "message": exc.public}},
+                        status_code=429,
+                        headers={"Retry-After": "60"},
+                    )
+                    await response(scope, receive, send)
+                    return
+        await self.app(scope, receive, send)
+

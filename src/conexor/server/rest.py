@@ -1,0 +1,291 @@
+"""REST API under ``/api/v1``, used by the CLI and the dashboard.
+
+Uploads carry only ciphertext (the sealed envelope) and schema metadata the
+client introspected itself. Errors share one JSON shape:
+``{"error": {"code": "...", "message": "one safe line"}}``.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import uuid
+from typing import Annotated, Any, Literal
+
+import anyio.to_thread
+from fastapi import APIRouter, Depends, Header, Query, Request
+from pydantic import BaseModel, Field
+
+from conexor.crypto import (
+    CryptoError,
+    Envelope,
+    generate_api_key,
+    make_verifier,
+)
+from conexor.sandbox import MAX_ROWS_LIMIT, probe, write_privileges
+from conexor.schema import MalformedSchema, Snapshot
+from conexor.server.auth import Authenticated, Authenticator, client_address
+from conexor.server.cloud import CloudBackends
+from conexor.server.engines import EnginePool
+from conexor.server.errors import BadRequest
+from conexor.store import Accounts, AuditLog, Databases, NewDatabase
+
+__all__ = ["RestDeps", "build_router"]
+
+_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_-]{0,63}$")
+_EMAIL = re.compile(r"^[^@\s]{1,64}@[^@\s]{1,255}$")
+
+
+class SignupIn(BaseModel):
+    email: str = Field(max_length=320)
+    org: str | None = Field(default=None, max_length=200)
+
+
+class DatabaseIn(BaseModel):
+    id: str = Field(max_length=36)
+    name: str = Field(max_length=64)
+    dialect: Literal["postgresql", "mysql", "sqlite"]
+    mode: Literal["cloud", "agent"] = "cloud"
+    envelope: dict[str, Any] | None = None
+    schema_: dict[str, Any] = Field(alias="schema")
+    max_rows: int = Field(default=1000, ge=1, le=MAX_ROWS_LIMIT)
+    timeout_s: int = Field(default=30, ge=1, le=300)
+
+
+class KeyIn(BaseModel):
+    label: str = Field(default="", max_length=200)
+
+
+class RestDeps:
+    """The narrow services the REST routes need."""
+
+    def __init__(
+        self,
+        *,
+        accounts: Accounts,
+        databases: Databases,
+        audit: AuditLog,
+        authenticator: Authenticator,
+        backends: CloudBackends,
+        pool: EnginePool,
+        pepper: bytes,
+        default_max_rows: int,
+        default_timeout_s: float,
+    ) -> None:
+        self.accounts = accounts
+        self.databases = databases
+        self.audit = audit
+        self.authenticator = authenticator
+        self.backends = backends
+        self.pool = pool
+        self.pepper = pepper
+        self.default_max_rows = default_max_rows
+        self.default_timeout_s = default_timeout_s
+
+
+def build_router(deps: RestDeps) -> APIRouter:
+    """All ``/api/v1`` routes, bound to ``deps``."""
+    router = APIRouter(prefix="/api/v1")
+
+    async def caller(request: Request, authorization: Annotated[str | None, Header()] = None) -> Authenticated:
+        token = None
+        if authorization and authorization[:7].lower() == "bearer ":
+            token = authorization[7:]
+        client = request.client.host if request.client else "?"
+        client_address.set(client)
+        return await anyio.to_thread.run_sync(deps.authenticator.authenticate, token, client)
+
+    Caller = Annotated[Authenticated, Depends(caller)]
+
+    @router.post("/signup", status_code=201)
+    async def signup(body: SignupIn) -> dict[str, Any]:
+        """Create an organisation and its first user; the API key is shown only in this reply."""
+        email = body.email.strip().lower()
+        if not _EMAIL.match(email):
+            raise BadRequest("email must look like name@example.com")
+        key = generate_api_key()
+        verifier = make_verifier(key, deps.pepper)
+        principal = await anyio.to_thread.run_sync(
+            lambda: deps.accounts.create_org_with_user(
+                org_name=(body.org or email.split("@", 1)[1]).strip()[:200],
+                email=email,
+                key_id=key.key_id,
+                salt=verifier.salt,
+                digest=verifier.digest,
+            )
+        )
+        return {
+            "api_key": key.text,
+            "key_id": key.key_id,
+            "org": {"id": principal.org_id, "name": principal.org_name},
+            "user": {"id": principal.user_id, "email": principal.email},
+        }
+
+    @router.get("/me")
+    async def me(who: Caller) -> dict[str, Any]:
+        """Who the presented key belongs to."""
+        p = who.principal
+        return {
+            "org": {"id": p.org_id, "name": p.org_name},
+            "user": {"id": p.user_id, "email": p.email},
+            "key_id": p.key_id,
+            "limits": {"max_rows": MAX_ROWS_LIMIT, "default_max_rows": deps.default_max_rows},
+        }
+
+    @router.get("/keys")
+    async def list_keys(who: Caller) -> dict[str, Any]:
+        """The organisation's keys (ids and labels only; the keys themselves were never stored)."""
+        keys = await anyio.to_thread.run_sync(deps.accounts.keys_of, who.principal)
+        return {
+            "keys": [
+                {
+                    "key_id": k.key_id,
+                    "label": k.label,
+                    "created_at": k.created_at.isoformat(),
+                    "revoked": k.revoked_at is not None,
+                }
+                for k in keys
+            ]
+        }
+
+    @router.post("/keys", status_code=201)
+    async def create_key(who: Caller, body: KeyIn) -> dict[str, Any]:
+        """Issue another key for the caller; it sees no database until one is shared with it."""
+        key = generate_api_key()
+        verifier = make_verifier(key, deps.pepper)
+        await anyio.to_thread.run_sync(
+            lambda: deps.accounts.add_key(
+                who.principal, key_id=key.key_id, salt=verifier.salt, digest=verifier.digest, label=body.label
+            )
+        )
+        return {"api_key": key.text, "key_id": key.key_id}
+
+    @router.post("/keys/{key_id}/revoke")
+    async def revoke_key(who: Caller, key_id: str) -> dict[str, Any]:
+        """Revoke a key; requests with it fail from now on and its pooled engines close."""
+        await anyio.to_thread.run_sync(deps.accounts.revoke, who.principal, key_id[:32])
+        deps.pool.discard(lambda k: k[2] == key_id)
+        return {"key_id": key_id, "revoked": True}
+
+    @router.get("/databases")
+    async def list_databases(who: Caller) -> dict[str, Any]:
+        """Databases this key may use."""
+        p = who.principal
+        records = await anyio.to_thread.run_sync(deps.databases.list_for_key, p.org_id, p.key_id)
+        return {
+            "databases": [
+                {
+                    "name": r.name,
+                    "id": r.id,
+                    "dialect": r.dialect,
+                    "mode": r.mode,
+                    "revision": r.revision,
+                    "max_rows": r.max_rows,
+                    "timeout_s": r.timeout_s,
+                    "tables": len(json.loads(r.schema_json).get("tables", [])),
+                    "created_at": r.created_at.isoformat(),
+                }
+                for r in records
+            ]
+        }
+
+    @router.post("/databases", status_code=201)
+    async def add_database(who: Caller, body: DatabaseIn) -> dict[str, Any]:
+        """Register a database from ciphertext and client-side schema metadata."""
+        p = who.principal
+        if not _NAME.match(body.name):
+            raise BadRequest("database name must start with a letter and use only letters, digits, - and _")
+        try:
+            uuid.UUID(body.id)
+        except ValueError:
+            raise BadRequest("database id must be a UUID") from None
+        try:
+            snapshot = Snapshot.from_json(body.schema_)
+        except MalformedSchema:
+            raise BadRequest("schema metadata is malformed") from None
+        if snapshot.dialect != body.dialect:
+            raise BadRequest("schema metadata is for a different dialect")
+        envelope_text: str | None = None
+        key_ids: tuple[str, ...] = (p.key_id,)
+        if body.mode == "cloud":
+            if body.envelope is None:
+                raise BadRequest("cloud mode needs the encrypted connection string (envelope)")
+            try:
+                envelope = Envelope.from_json(json.dumps(body.envelope))
+            except CryptoError as exc:
+                raise BadRequest(exc.public) from None
+            kids = tuple(w.key_id for w in envelope.wraps)
+            if p.key_id not in kids:
+                raise BadRequest("the envelope has no wrap for the API key making this request")
+            own = {k.key_id for k in deps.accounts.keys_of(p) if k.revoked_at is None}
+            if not set(kids) <= own:
+                raise BadRequest("the envelope names API keys that are not active in this organisation")
+            envelope_text = envelope.to_json()
+            key_ids = kids
+        elif body.envelope is not None:
+            raise BadRequest("agent mode takes no connection string, not even encrypted")
+        record = await anyio.to_thread.run_sync(
+            lambda: deps.databases.add(
+                p.org_id,
+                p.user_id,
+                NewDatabase(
+                    id=body.id,
+                    name=body.name,
+                    dialect=body.dialect,
+                    mode=body.mode,
+                    envelope=envelope_text,
+                    schema_json=json.dumps(snapshot.to_json(), separators=(",", ":")),
+                    max_rows=body.max_rows,
+                    timeout_s=body.timeout_s,
+                    key_ids=key_ids,
+                ),
+            )
+        )
+        return {
+            "name": record.name,
+            "id": record.id,
+            "org_id": record.org_id,
+            "revision": record.revision,
+            "dialect": record.dialect,
+            "mode": record.mode,
+            "tables": len(snapshot.tables),
+        }
+
+    @router.delete("/databases/{name}")
+    async def remove_database(who: Caller, name: str) -> dict[str, Any]:
+        """Delete the database's envelope and metadata; pooled engines close at once."""
+        p = who.principal
+        record = await anyio.to_thread.run_sync(deps.databases.remove, p.org_id, p.key_id, name)
+        deps.pool.discard(lambda k: k[0] == record.id)
+        return {"name": record.name, "removed": True}
+
+    @router.post("/databases/{name}/test")
+    async def test_database(who: Caller, name: str) -> dict[str, Any]:
+        """Connect through the server path and report write privileges as warnings."""
+        p = who.principal
+        record = await anyio.to_thread.run_sync(deps.databases.get_for_key, p.org_id, p.key_id, name)
+        backend = await deps.backends.resolve(who, record)
+        engine = backend.engine
+        await anyio.to_thread.run_sync(probe, engine)
+        findings = await anyio.to_thread.run_sync(write_privileges, engine, record.dialect)
+        return {"name": record.name, "ok": True, "dialect": record.dialect, "warnings": findings}
+
+    @router.get("/audit")
+    async def audit_records(
+        who: Caller,
+        after_seq: Annotated[int, Query(ge=0)] = 0,
+        since: Annotated[str | None, Query(max_length=40)] = None,
+        limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
+    ) -> dict[str, Any]:
+        """The organisation's audit records in order, a page at a time."""
+        records = await anyio.to_thread.run_sync(
+            lambda: deps.audit.records(who.principal.org_id, after_seq=after_seq, since=since, limit=limit)
+        )
+        out = []
+        for r in records:
+            body = r.body()
+            body["record_hash"] = r.record_hash
+            out.append(body)
+        return {"records": out, "next_after_seq": records[-1].seq if records else after_seq}
+
+    return router

@@ -1,0 +1,22 @@
+"""The server's persistent state: accounts, sealed databases, the audit chain."""
+
+from conexor.store.accounts import Accounts, KeyRecord, Principal
+from conexor.store.auditlog import AuditLog
+from conexor.store.databases import DatabaseRecord, Databases, NewDatabase
+from conexor.store.engine import migrate, open_store_engine
+from conexor.store.errors import Conflict, NotFound, StoreError
+
+__all__ = [
+    "Accounts",
+    "AuditLog",
+    "Conflict",
+    "DatabaseRecord",
+    "Databases",
+    "KeyRecord",
+    "NewDatabase",
+    "NotFound",
+    "Principal",
+    "StoreError",
+    "migrate",
+    "open_store_engine",
+]

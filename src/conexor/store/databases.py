@@ -1,0 +1,127 @@
+"""Registered databases: sealed envelope (ciphertext only) plus schema metadata.
+
+The server rebuilds each envelope's AAD from these rows (org id, database id,
+revision), never from the envelope, so ciphertext moved between rows fails to open.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine, delete, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from conexor.store.errors import Conflict, NotFound
+from conexor.store.tables import DatabaseAccessRow, DatabaseRow
+
+__all__ = ["DatabaseRecord", "Databases", "NewDatabase"]
+
+
+@dataclass(frozen=True)
+class NewDatabase:
+    """What a client uploads to register a database."""
+
+    id: str
+    name: str
+    dialect: str
+    mode: str
+    envelope: str | None
+    schema_json: str
+    max_rows: int
+    timeout_s: int
+    key_ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class DatabaseRecord:
+    """A stored database as the rest of the server sees it."""
+
+    id: str
+    org_id: str
+    name: str
+    dialect: str
+    mode: str
+    revision: int
+    envelope: str | None
+    schema_json: str
+    max_rows: int
+    timeout_s: int
+    created_at: datetime
+
+
+def _record(row: DatabaseRow) -> DatabaseRecord:
+    return DatabaseRecord(
+        row.id, row.org_id, row.name, row.dialect, row.mode, row.revision, row.envelope,
+        row.schema_json, row.max_rows, row.timeout_s, row.created_at,
+    )
+
+
+class Databases:
+    """Register, list, find and remove databases of an organisation."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def add(self, org_id: str, user_id: str, new: NewDatabase) -> DatabaseRecord:
+        """Store a new database at revision 1 with access for ``new.key_ids``."""
+        now = datetime.now(UTC)
+        row = DatabaseRow(
+            id=new.id,
+            org_id=org_id,
+            name=new.name,
+            dialect=new.dialect,
+            mode=new.mode,
+            revision=1,
+            envelope=new.envelope,
+            schema_json=new.schema_json,
+            max_rows=new.max_rows,
+            timeout_s=new.timeout_s,
+            created_by=user_id,
+            created_at=now,
+            updated_at=now,
+        )
+        try:
+            with Session(self._engine) as session, session.begin():
+                session.add(row)
+                session.flush()
+                session.add_all(DatabaseAccessRow(database_id=new.id, api_key_id=k) for k in new.key_ids)
+        except IntegrityError:
+            raise Conflict(f"a database named {new.name!r} already exists") from None
+        return _record(row)
+
+    def list_for_key(self, org_id: str, key_id: str) -> list[DatabaseRecord]:
+        """Databases of the organisation that this key may use, by name."""
+        with Session(self._engine) as session:
+            rows = session.scalars(
+                select(DatabaseRow)
+                .join(DatabaseAccessRow, DatabaseAccessRow.database_id == DatabaseRow.id)
+                .where(DatabaseRow.org_id == org_id, DatabaseAccessRow.api_key_id == key_id)
+                .order_by(DatabaseRow.name)
+            ).all()
+            return [_record(r) for r in rows]
+
+    def get_for_key(self, org_id: str, key_id: str, name: str) -> DatabaseRecord:
+        """The named database if this key may use it; NotFound otherwise (no existence leak)."""
+        with Session(self._engine) as session:
+            row = session.scalars(
+                select(DatabaseRow)
+                .join(DatabaseAccessRow, DatabaseAccessRow.database_id == DatabaseRow.id)
+                .where(
+                    DatabaseRow.org_id == org_id,
+                    DatabaseRow.name == name,
+                    DatabaseAccessRow.api_key_id == key_id,
+                )
+            ).one_or_none()
+            if row is None:
+                raise NotFound(f"unknown database {name!r}")
+            return _record(row)
+
+    def remove(self, org_id: str, key_id: str, name: str) -> DatabaseRecord:
+        """Delete the database, its envelope and its access rows."""
+        record = self.get_for_key(org_id, key_id, name)
+        with Session(self._engine) as session, session.begin():
+            session.execute(delete(DatabaseAccessRow).where(DatabaseAccessRow.database_id == record.id))
+            session.execute(delete(DatabaseRow).where(DatabaseRow.id == record.id))
+        return record

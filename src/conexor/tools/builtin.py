@@ -1,0 +1,132 @@
+"""The four built-in tools: list_databases, list_tables, describe_table, query.
+
+Each call fills a ``CallFacts`` as it learns things (database, mode, query
+hash, row count) so the audit record is complete whether the call succeeds,
+is rejected or fails.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from conexor.audit.queryhash import query_hash
+from conexor.backends import Backend
+from conexor.sandbox import Limits, QueryRejected, check
+from conexor.schema import Snapshot, describe, table_list
+from conexor.server.auth import Authenticated
+from conexor.store import DatabaseRecord, Databases, NotFound
+from conexor.tools.arguments import InvalidArguments
+
+__all__ = ["BuiltinTools", "CallFacts", "ToolOutput"]
+
+ResolveBackend = Callable[[Authenticated, DatabaseRecord], Awaitable[Backend]]
+
+
+@dataclass
+class CallFacts:
+    """What the audit record needs to know about a call, filled in as the call proceeds."""
+
+    database: str | None = None
+    mode: str | None = None
+    query_hash: str | None = None
+    row_count: int | None = None
+
+
+@dataclass(frozen=True)
+class ToolOutput:
+    """A successful tool result: the contract's structured content."""
+
+    structured: dict[str, Any]
+
+
+class BuiltinTools:
+    """Runs built-in tools for an authenticated caller."""
+
+    def __init__(self, databases: Databases, resolve_backend: ResolveBackend) -> None:
+        self._databases = databases
+        self._resolve_backend = resolve_backend
+
+    async def call(
+        self, name: str, args: Mapping[str, Any], caller: Authenticated, facts: CallFacts
+    ) -> ToolOutput:
+        """Dispatch to the named tool; arguments were validated against its schema."""
+        if name == "list_databases":
+            return self._list_databases(caller, facts)
+        if name == "list_tables":
+            record = self._database(caller, args["database"], facts)
+            facts.row_count = None
+            result = table_list(_snapshot(record))
+            facts.row_count = result["row_count"]
+            return ToolOutput(result)
+        if name == "describe_table":
+            record = self._database(caller, args["database"], facts)
+            table = _snapshot(record).find_table(args["table"])
+            if table is None:
+                raise NotFound(
+                    f"unknown table {args['table'][:80]!r} in database {record.name!r}; "
+                    "call list_tables to see what exists"
+                )
+            result = describe(table)
+            facts.row_count = result["row_count"]
+            return ToolOutput(result)
+        if name == "query":
+            return await self._query(caller, args, facts)
+        raise InvalidArguments(f"unknown tool {name[:64]!r}")
+
+    def _list_databases(self, caller: Authenticated, facts: CallFacts) -> ToolOutput:
+        records = self._databases.list_for_key(caller.principal.org_id, caller.principal.key_id)
+        rows: list[list[Any]] = [
+            [r.name, r.dialect, r.mode, len(_snapshot(r).tables), r.max_rows] for r in records
+        ]
+        facts.row_count = len(rows)
+        return ToolOutput(
+            {
+                "columns": ["name", "dialect", "mode", "tables", "max_rows"],
+                "rows": rows,
+                "row_count": len(rows),
+                "truncated": False,
+            }
+        )
+
+    def _database(self, caller: Authenticated, name: str, facts: CallFacts) -> DatabaseRecord:
+        facts.database = name
+        try:
+            record = self._databases.get_for_key(caller.principal.org_id, caller.principal.key_id, name)
+        except NotFound:
+            raise NotFound(
+                f"unknown database {name[:64]!r}; call list_databases to see what this key may use"
+            ) from None
+        facts.mode = record.mode
+        return record
+
+    async def _query(self, caller: Authenticated, args: Mapping[str, Any], facts: CallFacts) -> ToolOutput:
+        record = self._database(caller, args["database"], facts)
+        sql: str = args["sql"]
+        verdict = check(sql, record.dialect)  # type: ignore[arg-type]
+        facts.query_hash = query_hash(verdict.normalized or sql.strip())
+        if not verdict.allowed:
+            raise QueryRejected(verdict.rule, verdict.reason)
+        max_rows = args.get("max_rows", record.max_rows)
+        if max_rows > record.max_rows:
+            raise InvalidArguments(
+                f"argument 'max_rows' must be between 1 and {record.max_rows} for database {record.name!r}"
+            )
+        limits = Limits(max_rows=max_rows, timeout_s=float(record.timeout_s))
+        backend = await self._resolve_backend(caller, record)
+        result = await backend.run(sql, limits)
+        facts.row_count = result.row_count
+        return ToolOutput(
+            {
+                "columns": result.columns,
+                "rows": result.rows,
+                "row_count": result.row_count,
+                "truncated": result.truncated,
+            }
+        )
+
+
+def _snapshot(record: DatabaseRecord) -> Snapshot:
+    return Snapshot.from_json(json.loads(record.schema_json))

@@ -1,0 +1,130 @@
+"""Shared fixtures: real PostgreSQL/MariaDB databases and a live conexor server.
+
+Database fixtures create a uniquely named database and drop it afterwards, so
+tests run repeatedly and in any order. When a server is missing the tests skip
+with a reason, except under ``CONEXOR_REQUIRE_SERVICES=1`` (CI), where they fail.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import psycopg
+import pymysql
+import pytest
+import uvicorn
+
+from conexor.config import Settings
+
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
+MARIA = {"host": "127.0.0.1", "port": 3306, "user": "root", "password": ""}
+
+
+def _unavailable(what: str) -> None:
+    if os.environ.get("CONEXOR_REQUIRE_SERVICES") == "1":
+        pytest.fail(f"{what} is required here but not reachable")
+    pytest.skip(f"{what} not reachable")
+
+
+def unique(prefix: str) -> str:
+    """A fresh lowercase identifier, safe to splice into DDL."""
+    return f"{prefix}_{secrets.token_hex(6)}"
+
+
+@pytest.fixture
+def pg_admin() -> Iterator[psycopg.Connection]:
+    try:
+        conn = psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError:
+        _unavailable("PostgreSQL at 127.0.0.1:5432")
+    with conn:
+        yield conn
+
+
+@pytest.fixture
+def pg_db(pg_admin: psycopg.Connection) -> Iterator[str]:
+    """A fresh PostgreSQL database; yields its name."""
+    name = unique("cnx_t")
+    pg_admin.execute(f"CREATE DATABASE {name}")
+    try:
+        yield name
+    finally:
+        pg_admin.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+
+
+@pytest.fixture
+def maria_admin() -> Iterator[pymysql.connections.Connection]:
+    try:
+        conn = pymysql.connect(**MARIA, autocommit=True, connect_timeout=5)
+    except pymysql.err.OperationalError:
+        _unavailable("MariaDB at 127.0.0.1:3306")
+    with conn:
+        yield conn
+
+
+@pytest.fixture
+def maria_db(maria_admin: pymysql.connections.Connection) -> Iterator[str]:
+    """A fresh MariaDB database; yields its name."""
+    name = unique("cnx_t")
+    with maria_admin.cursor() as cur:
+        cur.execute(f"CREATE DATABASE {name}")
+    try:
+        yield name
+    finally:
+        with maria_admin.cursor() as cur:
+            cur.execute(f"DROP DATABASE IF EXISTS {name}")
+
+
+@dataclass
+class LiveServer:
+    """A conexor server running in this process on a free port."""
+
+    url: str
+    data_dir: Path
+    log_path: Path
+    settings: Settings
+
+
+@pytest.fixture
+def live_server(tmp_path: Path) -> Iterator[LiveServer]:
+    """A real uvicorn server with the embedded store, its log captured to a file."""
+    yield from run_live_server(tmp_path / "data", tmp_path / "server.log")
+
+
+def run_live_server(data_dir: Path, log_path: Path, store_url: str | None = None) -> Iterator[LiveServer]:
+    import logging
+
+    from conexor.server.app import create_app
+
+    settings = Settings.build(data_dir=data_dir, store_url=store_url, port=0, environ={})
+    handler = logging.FileHandler(log_path)
+    handler.setLevel(logging.DEBUG)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    old_level = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=0, log_level="debug", log_config=None)
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        assert thread.is_alive(), "server thread died"
+        assert time.monotonic() < deadline, "server did not start"
+        time.sleep(0.02)
+    port = server.servers[0].sockets[0].getsockname()[1]
+    try:
+        yield LiveServer(f"http://127.0.0.1:{port}", data_dir, log_path, settings)
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        root.removeHandler(handler)
+        root.setLevel(old_level)
+        handler.close()
