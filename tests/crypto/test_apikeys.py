@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import hmac
 import re
@@ -157,10 +158,8 @@ def test_parse_arbitrary_text_raises_only_malformed(text: str) -> None:
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet=BASE62_ALPHABET + "_c", min_size=66, max_size=66))
 def test_parse_key_shaped_text_raises_only_malformed(text: str) -> None:
-    try:
+    with contextlib.suppress(MalformedApiKey):
         parse_api_key("cnx_" + text[4:])
-    except MalformedApiKey:
-        pass
 
 
 @settings(max_examples=200, deadline=None)

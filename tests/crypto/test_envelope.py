@@ -283,7 +283,9 @@ def test_non_text_is_rejected() -> None:
 def test_constructors_validate() -> None:
     with pytest.raises(MalformedEnvelope):
         Wrap(key_id="A" * 12, iterations=600000, salt=b"x", nonce=bytes(12), wrapped_dek=bytes(48))
-    wrap = Wrap(key_id="A" * 12, iterations=1, salt=bytes(16), nonce=bytes(12), wrapped_dek=bytes(48))
+    wrap = Wrap(
+        key_id="A" * 12, iterations=1, salt=bytes(16), nonce=bytes(12), wrapped_dek=bytes(48)
+    )
     with pytest.raises(MalformedEnvelope):
         Envelope(nonce=bytes(12), ciphertext=bytes(16), wraps=(wrap, wrap))
     with pytest.raises(MalformedEnvelope):
@@ -306,8 +308,9 @@ json_values = st.recursive(
     | st.integers(min_value=-(2**70), max_value=2**70)
     | st.floats(allow_nan=False, allow_infinity=False)
     | st.text(max_size=30),
-    lambda children: st.lists(children, max_size=4)
-    | st.dictionaries(st.text(max_size=8), children, max_size=4),
+    lambda children: (
+        st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4)
+    ),
     max_leaves=12,
 )
 FAKE_TEXT = json.dumps(_fake_doc())

@@ -134,13 +134,14 @@ def demo_command(
                 out.print(result.content[0].text if result.content else "", markup=False)
                 out.print()
             records = list(fetch_records(api))
+        out.print(f"\nAudit records of these calls by {account['user']['email']} (never the rows):")
         table(
-            "Audit records of these calls (never the rows)",
-            ["seq", "time", "user", "client", "model", "tool", "outcome", "rows", "query hash", "µs", "hash"],
+            "",
+            ["seq", "time", "model", "tool", "outcome", "rows", "ms", "query hash", "record hash"],
             [
                 [
-                    r.seq, r.ts.strftime("%H:%M:%S"), r.user, r.client_name, r.model, r.tool,
-                    r.outcome, r.row_count, (r.query_hash or "")[:12], r.duration_us, r.record_hash[:12],
+                    r.seq, r.ts.strftime("%H:%M:%S"), r.model, r.tool, r.outcome, r.row_count,
+                    f"{r.duration_us / 1000:.1f}", (r.query_hash or "")[:8], r.record_hash[:8],
                 ]
                 for r in records
             ],

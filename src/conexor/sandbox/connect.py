@@ -6,7 +6,8 @@ One engine per database, with settings chosen for a read-only gateway:
   so a DBA can see and kill our sessions.
 - MySQL/MariaDB (PyMySQL): ``connect_timeout``, ``client_flag=0`` so the
   server never accepts several statements in one call (checked again on every
-  new connection), ``local_infile`` off.
+  new connection), ``local_infile`` off, and every session set to
+  ``SET SESSION TRANSACTION READ ONLY``.
 - SQLite: the file is opened through a ``file:...?mode=ro`` URI, so a typo in
   the path fails instead of creating an empty database, and the connection
   sets ``PRAGMA query_only = ON``. ``sqlite://`` (in memory) is refused: there
@@ -27,8 +28,8 @@ from typing import Any, Final
 from urllib.parse import quote
 
 import psycopg
-import pymysql
-from pymysql.constants import CLIENT
+import pymysql  # type: ignore[import-untyped]
+from pymysql.constants import CLIENT  # type: ignore[import-untyped]
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy import exc as sa_exc
 
@@ -42,9 +43,20 @@ from conexor.sandbox.errors import (
 )
 from conexor.sandbox.scrub import sqlstate_of
 
-__all__ = ["connection_error", "create_database_engine", "probe"]
+__all__ = ["CONNECT_ERRORS", "connection_error", "create_database_engine", "probe"]
 
 POOL_RECYCLE_S: Final = 1800
+
+# What opening a pooled connection can raise: SQLAlchemy wraps driver errors,
+# except those raised by a custom ``creator`` (SQLite), which arrive bare.
+CONNECT_ERRORS: Final = (
+    sa_exc.DBAPIError,
+    sa_exc.TimeoutError,
+    psycopg.Error,
+    pymysql.err.MySQLError,
+    sqlite3.Error,
+    OSError,
+)
 
 _MYSQL_AUTH_ERRNOS: Final = frozenset({1044, 1045, 1698, 1251})
 _MYSQL_NETWORK_ERRNOS: Final = frozenset({2002, 2003, 2005, 2006, 2013, 2055})
@@ -96,7 +108,7 @@ def create_database_engine(
             },
             **pooling,
         )
-        event.listen(engine, "connect", _refuse_multi_statements)
+        event.listen(engine, "connect", _prepare_mysql_session)
         return engine
     path = target.database
     if not path or path == ":memory:" or path.startswith("file:"):
@@ -121,12 +133,17 @@ def _sqlite_creator(path: str, busy_timeout_s: float) -> Any:
     return connect
 
 
-def _refuse_multi_statements(dbapi_connection: Any, _record: Any) -> None:
-    """Refuse a MySQL connection that would accept stacked statements."""
+def _prepare_mysql_session(dbapi_connection: Any, _record: Any) -> None:
+    """Refuse stacked statements and make every transaction read-only by default."""
     flags = getattr(dbapi_connection, "client_flag", 0)
     if flags & CLIENT.MULTI_STATEMENTS:
         dbapi_connection.close()
         raise SandboxError("the MySQL connection allows multiple statements; refusing to use it")
+    cursor = dbapi_connection.cursor()
+    try:
+        cursor.execute("SET SESSION TRANSACTION READ ONLY")
+    finally:
+        cursor.close()
 
 
 def probe(engine: Engine) -> None:
@@ -137,7 +154,7 @@ def probe(engine: Engine) -> None:
     """
     try:
         raw = engine.raw_connection()
-    except (sa_exc.DBAPIError, sa_exc.TimeoutError, OSError) as exc:
+    except CONNECT_ERRORS as exc:
         raise connection_error(exc) from None
     try:
         cursor = raw.cursor()

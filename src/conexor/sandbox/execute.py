@@ -14,7 +14,9 @@ The layers, in order (docs/sandbox.md explains each):
      exactly one statement, so ``SELECT 1; DELETE ...`` cannot reach the
      server even if validation were bypassed. Rows arrive one by one, so a
      huge result is never buffered; stopping early cancels the rest.
-   - MySQL/MariaDB: ``START TRANSACTION READ ONLY``; on MariaDB the query is
+   - MySQL/MariaDB: ``SET SESSION TRANSACTION READ ONLY`` (DDL commits
+     implicitly, leaving any transaction) and ``START TRANSACTION READ
+     ONLY``; on MariaDB the query is
      wrapped in ``SET STATEMENT max_statement_time=<s> FOR``, on MySQL the
      session's ``max_execution_time`` is set. The connection never has
      ``CLIENT.MULTI_STATEMENTS``. An unbuffered cursor streams rows; a
@@ -37,18 +39,17 @@ from __future__ import annotations
 import json
 import sqlite3
 import time
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Final
+from collections.abc import Generator, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any, Final, cast
 
 import psycopg
-import pymysql
-import pymysql.cursors
-from pymysql.constants import CLIENT
+import pymysql  # type: ignore[import-untyped]
+import pymysql.cursors  # type: ignore[import-untyped]
+from pymysql.constants import CLIENT  # type: ignore[import-untyped]
 from sqlalchemy import Engine
-from sqlalchemy import exc as sa_exc
 
-from conexor.sandbox.connect import connection_error
+from conexor.sandbox.connect import CONNECT_ERRORS, connection_error
 from conexor.sandbox.dialects import Dialect
 from conexor.sandbox.errors import (
     QueryFailed,
@@ -137,7 +138,7 @@ def _execute(engine: Engine, sql: str, dialect: Dialect, limits: Limits) -> Quer
     """
     try:
         raw = engine.raw_connection()
-    except (sa_exc.DBAPIError, sa_exc.TimeoutError, OSError) as exc:
+    except CONNECT_ERRORS as exc:
         raise connection_error(exc) from None
     lease = _Lease()
     try:
@@ -211,7 +212,7 @@ def _run_postgres(
                 lease.reusable = False
                 raise QueryFailed("25000")
             # stream() always uses the extended protocol and single-row mode.
-            stream = cur.stream(sql)
+            stream = cast(Generator[Any, None, None], cur.stream(sql))
             try:
                 for row in stream:
                     if not collector.add(row):
@@ -219,11 +220,29 @@ def _run_postgres(
             finally:
                 # Closing early cancels the statement and drains what was sent.
                 stream.close()
+            if cur.description is None:
+                # A stream that yields no rows leaves no description behind.
+                return replace(collector.result(None), columns=_pg_columns(conn, sql))
             return collector.result(cur.description)
     except psycopg.Error as exc:
         if exc.sqlstate is None:
             lease.reusable = False
         raise _driver_error(exc, limits) from None
+
+
+def _pg_columns(conn: psycopg.Connection[Any], sql: str) -> list[str]:
+    """Column names of ``sql`` from Parse + Describe of the unnamed statement.
+
+    Parse never executes, and takes exactly one statement.
+    """
+    encoding = conn.info.encoding
+    prepared = conn.pgconn.prepare(b"", sql.encode(encoding))
+    if prepared.status != psycopg.pq.ExecStatus.COMMAND_OK:
+        return []
+    described = conn.pgconn.describe_prepared(b"")
+    if described.status != psycopg.pq.ExecStatus.COMMAND_OK:
+        return []
+    return [(described.fname(i) or b"").decode(encoding) for i in range(described.nfields)]
 
 
 # --- MySQL / MariaDB ---------------------------------------------------------
@@ -240,6 +259,9 @@ def _run_mysql(
         conn.rollback()
         mariadb = "mariadb" in conn.get_server_info().lower()
         with conn.cursor() as setup:
+            # DDL commits implicitly and would run outside a read-only
+            # transaction; a read-only session refuses it as well.
+            setup.execute("SET SESSION TRANSACTION READ ONLY")
             setup.execute("START TRANSACTION READ ONLY")
             if mariadb:
                 statement = f"SET STATEMENT max_statement_time={limits.timeout_s:.3f} FOR {sql}"

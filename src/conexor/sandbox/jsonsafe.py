@@ -31,7 +31,7 @@ from typing import TypeAlias
 
 __all__ = ["JsonValue", "json_safe", "json_safe_row"]
 
-JsonValue: TypeAlias = "None | bool | int | float | str | list[JsonValue] | dict[str, JsonValue]"
+JsonValue: TypeAlias = "bool | int | float | str | list[JsonValue] | dict[str, JsonValue] | None"
 
 _MICROS_PER_DAY = 86_400_000_000
 

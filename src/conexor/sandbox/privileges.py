@@ -25,7 +25,7 @@ from typing import Final
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy import exc as sa_exc
 
-from conexor.sandbox.connect import connection_error
+from conexor.sandbox.connect import CONNECT_ERRORS, connection_error
 from conexor.sandbox.dialects import Dialect
 from conexor.sandbox.errors import QueryFailed
 from conexor.sandbox.scrub import sqlstate_of
@@ -99,6 +99,8 @@ def write_privileges(engine: Engine, dialect: Dialect) -> list[str]:
         if exc.connection_invalidated or sqlstate_of(exc) is None:
             raise connection_error(exc) from None
         raise QueryFailed(sqlstate_of(exc)) from None
+    except CONNECT_ERRORS as exc:
+        raise connection_error(exc) from None
 
 
 def _count(n: int, noun: str) -> str:
@@ -199,7 +201,7 @@ def _sqlite_findings(engine: Engine) -> list[str]:
     try:
         with engine.connect() as conn:
             rows = conn.exec_driver_sql("PRAGMA database_list").all()
-    except sa_exc.DBAPIError as exc:
+    except CONNECT_ERRORS as exc:
         raise connection_error(exc) from None
     findings: list[str] = []
     for _seq, name, path in rows:

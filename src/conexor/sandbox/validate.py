@@ -87,7 +87,7 @@ class ParsedQuery:
     """One parsed statement: the input a rule or a future policy layer reads."""
 
     dialect: Dialect
-    tree: pg.Node | exp.Expression
+    tree: pg.Node | exp.Expr
     normalized: str
 
 
@@ -108,7 +108,7 @@ def check(sql: str, dialect: Dialect) -> Verdict:
         assert isinstance(parsed.tree, pg.Node)
         verdict = _rules_postgres(parsed.tree)
     else:
-        assert isinstance(parsed.tree, exp.Expression)
+        assert isinstance(parsed.tree, exp.Expr)
         verdict = _rules_sqlglot(parsed.tree)
     if verdict is not None:
         return _deny(verdict.rule, verdict.reason, parsed.normalized)
@@ -188,6 +188,8 @@ def _parse_postgres(sql: str) -> ParsedQuery | Verdict:
     if len(statements) > 1:
         return _deny("deny.multiple_statements", f"{_ONLY_SELECT}; got several statements")
     root = statements[0].stmt
+    if root is None:
+        return _deny("deny.empty", "the query is empty")
     try:
         normalized = RawStream()(root)
     except Exception:  # noqa: BLE001 - same reason: fail closed
@@ -202,14 +204,14 @@ def _pg_walk(root: pg.Node) -> Iterator[pg.Node]:
         item = stack.pop()
         if isinstance(item, pg.Node):
             yield item
-            for slot in type(item).__slots__:
+            for slot in getattr(type(item), "__slots__", ()):
                 stack.append(getattr(item, slot, None))
         elif isinstance(item, list | tuple):
             stack.extend(item)
 
 
 def _rules_postgres(root: pg.Node) -> Verdict | None:
-    query = root
+    query: pg.Node | None = root
     if isinstance(root, pg.ExplainStmt):
         for option in root.options or ():
             if isinstance(option, pg.DefElem) and option.defname == "analyze":
@@ -218,6 +220,8 @@ def _rules_postgres(root: pg.Node) -> Verdict | None:
                 return _deny("deny.explain_analyze", "EXPLAIN ANALYZE runs the query; use EXPLAIN")
         query = root.query
     if not isinstance(query, pg.SelectStmt):
+        if query is None:
+            return _deny("deny.empty", "the query is empty")
         return _deny("deny.not_read_only", f"{_ONLY_SELECT}; got {_pg_name(query)}")
     for node in _pg_walk(query):
         name = type(node).__name__
@@ -287,7 +291,7 @@ _SG_WRITES: Final = tuple(
 )
 
 
-def _sg_name(node: exp.Expression) -> str:
+def _sg_name(node: exp.Expr) -> str:
     if isinstance(node, exp.Command):
         keyword = str(node.this).strip().split(" ")[0].upper()
         if keyword.isalpha() and len(keyword) <= 20:
@@ -334,7 +338,7 @@ _DIALECT_NAMES: Final[dict[Dialect, str]] = {
 }
 
 
-def _rules_sqlglot(root: exp.Expression) -> Verdict | None:
+def _rules_sqlglot(root: exp.Expr) -> Verdict | None:
     query = root
     while isinstance(query, exp.Subquery | exp.Paren):
         query = query.this

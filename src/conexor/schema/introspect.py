@@ -20,7 +20,7 @@ from sqlalchemy.engine.interfaces import (
     TableKey,
 )
 from sqlalchemy.exc import CompileError, SQLAlchemyError
-from sqlalchemy.types import TypeEngine
+from sqlalchemy.types import NullType, TypeEngine
 
 from conexor.schema.errors import IntrospectionFailed, SchemaTooLarge
 from conexor.schema.model import Column, ForeignKey, Kind, Snapshot, Table
@@ -96,6 +96,10 @@ def _default_schemas(inspector: Inspector, dialect: str, default: str | None) ->
 
 
 def _type_name(type_: TypeEngine[Any], dialect: sqlalchemy.Dialect) -> str:
+    if isinstance(type_, NullType):
+        # No declared type (SQLite view expressions): say nothing rather than
+        # show a library class name.
+        return ""
     try:
         return str(type_.compile(dialect=dialect))
     except (CompileError, NotImplementedError, TypeError, AttributeError):

@@ -109,16 +109,22 @@ def as_text(result: Mapping[str, object], *, max_chars: int = 8000) -> str:
         for i, text in enumerate(row[: len(widths)]):
             widths[i] = max(widths[i], len(text))
 
-    def line(values: Sequence[str], numeric: Sequence[bool]) -> str:
+    # A column of numbers (nulls aside) is right-aligned, header included.
+    numeric = [
+        any(_is_number(r[i]) for r in rows if i < len(r))
+        and all(_is_number(r[i]) or r[i] is None for r in rows if i < len(r))
+        for i in range(len(widths))
+    ]
+
+    def line(values: Sequence[str]) -> str:
         parts = [
             v.rjust(w) if num else v.ljust(w)
             for v, w, num in zip(values, widths, numeric, strict=False)
         ]
         return "  ".join(parts).rstrip()
 
-    plain = [False] * len(widths)
-    head = [line(columns, plain), line(["-" * w for w in widths], plain)]
-    body = [line(c, [_is_number(v) for v in r]) for c, r in zip(cells, rows, strict=True)]
+    head = [line(columns), line(["-" * w for w in widths])]
+    body = [line(c) for c in cells]
     plural = "row" if total == 1 else "rows"
     footer = f"({total} {plural}{', truncated: more rows exist' if truncated else ''})"
 

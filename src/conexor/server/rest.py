@@ -5,7 +5,7 @@ client introspected itself. Errors share one JSON shape:
 ``{"error": {"code": "...", "message": "one safe line"}}``.
 """
 
-from __future__ import annotations
+# No "from __future__ import annotations": FastAPI must see the local Caller alias at runtime.
 
 import json
 import re

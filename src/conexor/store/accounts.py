@@ -70,7 +70,7 @@ class Accounts:
         )
         head = AuditHeadRow(org_id=org.id, seq=0, head_hash=GENESIS)
         try:
-            with Session(self._engine) as session, session.begin():
+            with Session(self._engine, expire_on_commit=False) as session, session.begin():
                 session.add(org)
                 session.flush()
                 session.add(user)
@@ -91,12 +91,12 @@ class Accounts:
             label=label,
             created_at=datetime.now(UTC),
         )
-        with Session(self._engine) as session, session.begin():
+        with Session(self._engine, expire_on_commit=False) as session, session.begin():
             session.add(row)
 
     def key(self, key_id: str) -> KeyRecord | None:
         """Return the verifier for ``key_id``, or None."""
-        with Session(self._engine) as session:
+        with Session(self._engine, expire_on_commit=False) as session:
             row = session.get(ApiKeyRow, key_id)
             if row is None:
                 return None
@@ -107,7 +107,7 @@ class Accounts:
 
     def principal(self, key_id: str) -> Principal:
         """Resolve the owner of a (verified) key."""
-        with Session(self._engine) as session:
+        with Session(self._engine, expire_on_commit=False) as session:
             found = session.execute(
                 select(ApiKeyRow, UserRow, OrgRow)
                 .join(UserRow, UserRow.id == ApiKeyRow.user_id)
@@ -121,7 +121,7 @@ class Accounts:
 
     def keys_of(self, principal: Principal) -> list[KeyRecord]:
         """Every key of the caller's organisation, revoked ones included."""
-        with Session(self._engine) as session:
+        with Session(self._engine, expire_on_commit=False) as session:
             rows = session.scalars(
                 select(ApiKeyRow).where(ApiKeyRow.org_id == principal.org_id).order_by(ApiKeyRow.created_at)
             ).all()
@@ -132,7 +132,7 @@ class Accounts:
 
     def revoke(self, principal: Principal, key_id: str) -> None:
         """Mark a key of the caller's organisation revoked; it stops working at once."""
-        with Session(self._engine) as session, session.begin():
+        with Session(self._engine, expire_on_commit=False) as session, session.begin():
             row = session.get(ApiKeyRow, key_id)
             if row is None or row.org_id != principal.org_id:
                 raise NotFound(f"no API key with id {key_id!r} in this organisation")

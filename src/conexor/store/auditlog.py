@@ -44,7 +44,7 @@ class AuditLog:
             raise AuditWriteFailed() from None
 
     def _append(self, draft: AuditDraft) -> AuditRecord:
-        with Session(self._engine) as session, session.begin():
+        with Session(self._engine, expire_on_commit=False) as session, session.begin():
             head = session.scalars(
                 select(AuditHeadRow).where(AuditHeadRow.org_id == draft.org_id).with_for_update()
             ).one()
@@ -71,7 +71,7 @@ class AuditLog:
         query = select(AuditRow).where(AuditRow.org_id == org_id, AuditRow.seq > after_seq)
         if since is not None:
             query = query.where(AuditRow.ts >= since)
-        with Session(self._engine) as session:
+        with Session(self._engine, expire_on_commit=False) as session:
             rows = session.scalars(query.order_by(AuditRow.seq).limit(limit)).all()
             return [self._decode(r) for r in rows]
 

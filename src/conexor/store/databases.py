@@ -83,7 +83,7 @@ class Databases:
             updated_at=now,
         )
         try:
-            with Session(self._engine) as session, session.begin():
+            with Session(self._engine, expire_on_commit=False) as session, session.begin():
                 session.add(row)
                 session.flush()
                 session.add_all(DatabaseAccessRow(database_id=new.id, api_key_id=k) for k in new.key_ids)
@@ -93,7 +93,7 @@ class Databases:
 
     def list_for_key(self, org_id: str, key_id: str) -> list[DatabaseRecord]:
         """Databases of the organisation that this key may use, by name."""
-        with Session(self._engine) as session:
+        with Session(self._engine, expire_on_commit=False) as session:
             rows = session.scalars(
                 select(DatabaseRow)
                 .join(DatabaseAccessRow, DatabaseAccessRow.database_id == DatabaseRow.id)
@@ -104,7 +104,7 @@ class Databases:
 
     def get_for_key(self, org_id: str, key_id: str, name: str) -> DatabaseRecord:
         """The named database if this key may use it; NotFound otherwise (no existence leak)."""
-        with Session(self._engine) as session:
+        with Session(self._engine, expire_on_commit=False) as session:
             row = session.scalars(
                 select(DatabaseRow)
                 .join(DatabaseAccessRow, DatabaseAccessRow.database_id == DatabaseRow.id)
@@ -121,7 +121,7 @@ class Databases:
     def remove(self, org_id: str, key_id: str, name: str) -> DatabaseRecord:
         """Delete the database, its envelope and its access rows."""
         record = self.get_for_key(org_id, key_id, name)
-        with Session(self._engine) as session, session.begin():
+        with Session(self._engine, expire_on_commit=False) as session, session.begin():
             session.execute(delete(DatabaseAccessRow).where(DatabaseAccessRow.database_id == record.id))
             session.execute(delete(DatabaseRow).where(DatabaseRow.id == record.id))
         return record

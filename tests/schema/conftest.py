@@ -1,0 +1,74 @@
+"""Real database fixtures for the schema tests: unique databases, dropped afterwards."""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy.exc import OperationalError
+
+from conexor.sample import build_sample_database
+
+PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+MARIADB_ADMIN_URL = "mysql+pymysql://root@127.0.0.1:3306/test"
+
+
+def _unique(prefix: str) -> str:
+    return f"{prefix}_{secrets.token_hex(6)}"
+
+
+def _admin(url: str) -> sa.Engine:
+    engine = sa.create_engine(url, isolation_level="AUTOCOMMIT", poolclass=sa.NullPool)
+    try:
+        with engine.connect():
+            pass
+    except OperationalError:
+        engine.dispose()
+        pytest.skip(f"database server for {engine.dialect.name} is not reachable")
+    return engine
+
+
+@pytest.fixture(scope="session")
+def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("sample") / "shop.db"
+    build_sample_database(path)
+    return path
+
+
+@pytest.fixture
+def pg_engine() -> Iterator[sa.Engine]:
+    admin = _admin(PG_ADMIN_URL)
+    name = _unique("cnx_schema")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+    engine = sa.create_engine(
+        sa.make_url(PG_ADMIN_URL).set(database=name), poolclass=sa.NullPool
+    )
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+@pytest.fixture
+def mariadb_engine() -> Iterator[sa.Engine]:
+    admin = _admin(MARIADB_ADMIN_URL)
+    name = _unique("cnx_schema")
+    with admin.connect() as conn:
+        conn.exec_driver_sql(f"CREATE DATABASE `{name}`")
+    engine = sa.create_engine(
+        sa.make_url(MARIADB_ADMIN_URL).set(database=name), poolclass=sa.NullPool
+    )
+    try:
+        yield engine
+    finally:
+        engine.dispose()
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f"DROP DATABASE IF EXISTS `{name}`")
+        admin.dispose()
