@@ -14,9 +14,9 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from audit_factory import make_trail  # noqa: E402
+from audit_factory import make_trail
 
-from conexor.audit import DOMAIN, AuditRecord, canonical_json, head, seal  # noqa: E402
+from conexor.audit import DOMAIN, AuditRecord, canonical_json, head, seal
 
 VECTOR_DIR = Path(__file__).parents[1] / "vectors" / "audit"
 N = 5
@@ -66,114 +66,181 @@ def build() -> dict[str, dict[str, Any]]:
     trail = make_trail(N)
     cases: list[dict[str, Any]] = []
 
-    cases.append(_trail_case(
-        "intact", "An untouched trail of five records, one per kind of outcome.",
-        _dicts(trail), None, head(trail)))
+    cases.append(
+        _trail_case(
+            "intact",
+            "An untouched trail of five records, one per kind of outcome.",
+            _dicts(trail),
+            None,
+            head(trail),
+        )
+    )
 
     t = _dicts(trail)
     t[2]["row_count"] = 1200
-    cases.append(_trail_case(
-        "changed_row_count", "Record 3's row_count edited in place; its hash no longer recomputes.",
-        t, (3, "record_hash")))
+    cases.append(
+        _trail_case(
+            "changed_row_count",
+            "Record 3's row_count edited in place; its hash no longer recomputes.",
+            t,
+            (3, "record_hash"),
+        )
+    )
 
     t = _dicts(trail)
     t[1]["params"]["database"] = "payroll"
-    cases.append(_trail_case(
-        "changed_params", "Record 2's tool arguments edited in place.", t, (2, "record_hash")))
+    cases.append(
+        _trail_case(
+            "changed_params", "Record 2's tool arguments edited in place.", t, (2, "record_hash")
+        )
+    )
 
     t = _dicts(trail)
     t[0]["ts"] = "2026-11-29T09:11:33.250000Z"
-    cases.append(_trail_case(
-        "changed_ts", "The first record's time moved by one second.", t, (1, "record_hash")))
+    cases.append(
+        _trail_case(
+            "changed_ts", "The first record's time moved by one second.", t, (1, "record_hash")
+        )
+    )
 
     t = _dicts(trail)
     del t[2]
-    cases.append(_trail_case(
-        "deleted_record", "Record 3 deleted; the numbering now has a gap.", t, (3, "seq")))
+    cases.append(
+        _trail_case(
+            "deleted_record", "Record 3 deleted; the numbering now has a gap.", t, (3, "seq")
+        )
+    )
 
     t = _dicts(trail)
     t[1], t[2] = t[2], t[1]
-    cases.append(_trail_case(
-        "reordered_records", "Records 2 and 3 swapped.", t, (2, "seq")))
+    cases.append(_trail_case("reordered_records", "Records 2 and 3 swapped.", t, (2, "seq")))
 
     t = _dicts(trail)
     t.insert(2, dict(t[1]))
-    cases.append(_trail_case(
-        "duplicated_record", "Record 2 appears twice.", t, (3, "seq")))
+    cases.append(_trail_case("duplicated_record", "Record 2 appears twice.", t, (3, "seq")))
 
     t = _dicts(trail)
     t[3]["prev_hash"] = t[2]["prev_hash"]
-    cases.append(_trail_case(
-        "changed_prev_hash", "Record 4's prev_hash points at record 2 instead of record 3.",
-        t, (4, "prev_hash")))
+    cases.append(
+        _trail_case(
+            "changed_prev_hash",
+            "Record 4's prev_hash points at record 2 instead of record 3.",
+            t,
+            (4, "prev_hash"),
+        )
+    )
 
     t = _dicts(trail)
     t[0]["prev_hash"] = "11" * 32
     t[0]["record_hash"] = seal(trail[0].draft(), seq=1, prev_hash="11" * 32).record_hash
-    cases.append(_trail_case(
-        "first_not_genesis",
-        "Record 1 is resealed onto a non-genesis prev_hash: it links to nothing.",
-        t, (1, "prev_hash")))
+    cases.append(
+        _trail_case(
+            "first_not_genesis",
+            "Record 1 is resealed onto a non-genesis prev_hash: it links to nothing.",
+            t,
+            (1, "prev_hash"),
+        )
+    )
 
     t = _dicts(trail)
     t[4]["record_hash"] = _flip(t[4]["record_hash"])
-    cases.append(_trail_case(
-        "changed_record_hash", "The last record's hash altered; nothing follows it to link.",
-        t, (5, "record_hash")))
+    cases.append(
+        _trail_case(
+            "changed_record_hash",
+            "The last record's hash altered; nothing follows it to link.",
+            t,
+            (5, "record_hash"),
+        )
+    )
 
-    forged = seal(dataclasses.replace(trail[1].draft(), row_count=0), seq=2,
-                  prev_hash=trail[1].prev_hash)
+    forged = seal(
+        dataclasses.replace(trail[1].draft(), row_count=0), seq=2, prev_hash=trail[1].prev_hash
+    )
     t = _dicts(trail)
     t[1] = forged.to_dict()
-    cases.append(_trail_case(
-        "recomputed_hash_without_relinking",
-        "Record 2 edited and its hash recomputed, but record 3 still links to the old hash.",
-        t, (3, "prev_hash")))
+    cases.append(
+        _trail_case(
+            "recomputed_hash_without_relinking",
+            "Record 2 edited and its hash recomputed, but record 3 still links to the old hash.",
+            t,
+            (3, "prev_hash"),
+        )
+    )
 
-    renumbered = [trail[0], trail[1], *[
-        dataclasses.replace(r, seq=r.seq - 1) for r in trail[3:]]]
-    cases.append(_trail_case(
-        "deleted_and_renumbered",
-        "Record 3 deleted and the later records renumbered; record 4 (now 3) links to the "
-        "deleted one.", _dicts(renumbered), (3, "prev_hash")))
+    renumbered = [trail[0], trail[1], *[dataclasses.replace(r, seq=r.seq - 1) for r in trail[3:]]]
+    cases.append(
+        _trail_case(
+            "deleted_and_renumbered",
+            "Record 3 deleted and the later records renumbered; record 4 (now 3) links to the "
+            "deleted one.",
+            _dicts(renumbered),
+            (3, "prev_hash"),
+        )
+    )
 
-    extra = seal(dataclasses.replace(trail[1].draft(), tool="list_tables"), seq=3,
-                 prev_hash=trail[1].record_hash)
-    inserted = [trail[0], trail[1], extra, *[
-        dataclasses.replace(r, seq=r.seq + 1) for r in trail[2:]]]
-    cases.append(_trail_case(
-        "inserted_record",
-        "A well-formed record inserted as number 3 and the later records renumbered; the old "
-        "record 3 (now 4) does not link to it.", _dicts(inserted), (4, "prev_hash")))
+    extra = seal(
+        dataclasses.replace(trail[1].draft(), tool="list_tables"),
+        seq=3,
+        prev_hash=trail[1].record_hash,
+    )
+    inserted = [
+        trail[0],
+        trail[1],
+        extra,
+        *[dataclasses.replace(r, seq=r.seq + 1) for r in trail[2:]],
+    ]
+    cases.append(
+        _trail_case(
+            "inserted_record",
+            "A well-formed record inserted as number 3 and the later records renumbered; the old "
+            "record 3 (now 4) does not link to it.",
+            _dicts(inserted),
+            (4, "prev_hash"),
+        )
+    )
 
     edited = list(trail)
     edited[3] = dataclasses.replace(trail[3], row_count=0)
     relinked = _reseal(edited, 3)
-    cases.append(_trail_case(
-        "rewritten_tail_relinked",
-        "Records 4 and 5 rewritten and the chain recomputed from there. The chain alone "
-        "cannot detect this: only a checkpoint of the intact head (see intact.json) does, "
-        "because the head differs.", _dicts(relinked), None, head(relinked)))
+    cases.append(
+        _trail_case(
+            "rewritten_tail_relinked",
+            "Records 4 and 5 rewritten and the chain recomputed from there. The chain alone "
+            "cannot detect this: only a checkpoint of the intact head (see intact.json) does, "
+            "because the head differs.",
+            _dicts(relinked),
+            None,
+            head(relinked),
+        )
+    )
 
     truncated = trail[:3]
-    cases.append(_trail_case(
-        "truncated_tail",
-        "Records 4 and 5 dropped. The chain alone cannot detect this: only a checkpoint of "
-        "the intact head does.", _dicts(truncated), None, head(truncated)))
+    cases.append(
+        _trail_case(
+            "truncated_tail",
+            "Records 4 and 5 dropped. The chain alone cannot detect this: only a checkpoint of "
+            "the intact head does.",
+            _dicts(truncated),
+            None,
+            head(truncated),
+        )
+    )
 
     first = trail[0]
     jcs = canonical_json(first.body())
-    cases.append({
-        "id": "hash_example",
-        "comment": "Record 1's hash byte by byte: SHA-256(domain || prev_hash bytes || body_jcs).",
-        "kind": "hash",
-        "result": "valid",
-        "domain_hex": DOMAIN.hex(),
-        "prev_hash": first.prev_hash,
-        "body": first.body(),
-        "body_jcs": jcs.decode("utf-8"),
-        "record_hash": first.record_hash,
-    })
+    cases.append(
+        {
+            "id": "hash_example",
+            "comment": "Record 1 byte by byte: SHA-256(domain || prev_hash bytes || body_jcs).",
+            "kind": "hash",
+            "result": "valid",
+            "domain_hex": DOMAIN.hex(),
+            "prev_hash": first.prev_hash,
+            "body": first.body(),
+            "body_jcs": jcs.decode("utf-8"),
+            "record_hash": first.record_hash,
+        }
+    )
     return {c["id"]: c for c in cases}
 
 

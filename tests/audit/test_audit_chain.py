@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import itertools
 from datetime import UTC, timedelta, timezone
 from typing import Any
 
@@ -31,7 +32,7 @@ def test_round_trip_verifies() -> None:
     trail = make_trail(7)
     assert [r.seq for r in trail] == list(range(1, 8))
     assert trail[0].prev_hash == GENESIS
-    for a, b in zip(trail, trail[1:], strict=False):
+    for a, b in itertools.pairwise(trail):
         assert b.prev_hash == a.record_hash
     assert verify(trail) is None
     assert verify(iter(trail)) is None
@@ -115,8 +116,7 @@ def _mutate(rec: AuditRecord, name: str, draw: Any) -> AuditRecord:
         new = old + timedelta(microseconds=draw(st.integers(1, 10**9)))
     elif name in ("org_id", "user_id", "user", "tool"):
         new = _other_str(old, draw, optional=False)
-    elif name in ("api_key_id", "client_name", "client_version", "model", "database",
-                  "error_code"):
+    elif name in ("api_key_id", "client_name", "client_version", "model", "database", "error_code"):
         new = _other_str(old, draw, optional=True)
     elif name == "params":
         new = dict(old)
@@ -137,8 +137,9 @@ def _mutate(rec: AuditRecord, name: str, draw: Any) -> AuditRecord:
     return dataclasses.replace(rec, **{name: new})
 
 
-@settings(max_examples=300, deadline=None, database=None,
-          suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=300, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow]
+)
 @given(data=st.data(), n=st.integers(1, 6))
 def test_any_single_field_mutation_is_detected(data: st.DataObject, n: int) -> None:
     trail = make_trail(n)

@@ -104,7 +104,7 @@ def test_csv_header_and_rows() -> None:
 @pytest.mark.parametrize(
     ("value", "cell"),
     [
-        ("=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"),
+        ('=HYPERLINK("http://x")', '\'=HYPERLINK("http://x")'),
         ("+1", "'+1"),
         ("-2+3", "'-2+3"),
         ("@SUM(A1)", "'@SUM(A1)"),
@@ -118,8 +118,9 @@ def test_csv_escapes_formula_injection(value: str, cell: str) -> None:
     rec = dataclasses.replace(make_trail(1)[0], user=value, client_name=value)
     out = io.StringIO(newline="")
     write_csv([rec], out)
-    row = dict(zip(CSV_COLUMNS, list(csv.reader(io.StringIO(out.getvalue(), newline="")))[1],
-                   strict=True))
+    row = dict(
+        zip(CSV_COLUMNS, list(csv.reader(io.StringIO(out.getvalue(), newline="")))[1], strict=True)
+    )
     assert row["user"] == cell
     assert row["client_name"] == cell
 

@@ -26,9 +26,26 @@ from conexor.audit.record import MAX_PARAM_DEPTH
 
 def test_field_order_is_the_contract() -> None:
     assert RECORD_FIELDS == (
-        "seq", "ts", "org_id", "user_id", "user", "api_key_id", "client_name",
-        "client_version", "model", "tool", "params", "database", "mode", "outcome",
-        "error_code", "row_count", "query_hash", "duration_us", "prev_hash", "record_hash",
+        "seq",
+        "ts",
+        "org_id",
+        "user_id",
+        "user",
+        "api_key_id",
+        "client_name",
+        "client_version",
+        "model",
+        "tool",
+        "params",
+        "database",
+        "mode",
+        "outcome",
+        "error_code",
+        "row_count",
+        "query_hash",
+        "duration_us",
+        "prev_hash",
+        "record_hash",
     )
     assert set(DRAFT_FIELDS) < set(RECORD_FIELDS)
 
@@ -88,14 +105,29 @@ def test_params_are_copied() -> None:
 
 
 def test_normalize_params() -> None:
-    out = normalize_params({
-        "max_rows": 10, "ratio": 0.5, "big": 2**60, "nan": float("nan"),
-        "tup": (1, 2), "nested": {3: None}, "bad": "a\ud800b", "flag": True,
-        "obj": object.__new__(type("Thing", (), {"__str__": lambda self: "thing"})),
-    })
+    out = normalize_params(
+        {
+            "max_rows": 10,
+            "ratio": 0.5,
+            "big": 2**60,
+            "nan": float("nan"),
+            "tup": (1, 2),
+            "nested": {3: None},
+            "bad": "a\ud800b",
+            "flag": True,
+            "obj": object.__new__(type("Thing", (), {"__str__": lambda self: "thing"})),
+        }
+    )
     assert out == {
-        "max_rows": 10, "ratio": "0.5", "big": str(2**60), "nan": "nan",
-        "tup": [1, 2], "nested": {"3": None}, "bad": "a\ufffdb", "flag": True, "obj": "thing",
+        "max_rows": 10,
+        "ratio": "0.5",
+        "big": str(2**60),
+        "nan": "nan",
+        "tup": [1, 2],
+        "nested": {"3": None},
+        "bad": "a\ufffdb",
+        "flag": True,
+        "obj": "thing",
     }
     dataclasses.replace(make_draft(0), params=out)  # accepted as it is
 
@@ -114,9 +146,14 @@ def test_ts_format_and_parse() -> None:
     assert text == "2026-11-29T09:12:23.253702Z"
     assert parse_ts(text) == ts
     assert format_ts(datetime.fromisoformat("0900-01-02T03:04:05+00:00")) == (
-        "0900-01-02T03:04:05.000000Z")
-    for bad in ["2026-11-29T09:12:23Z", "2026-11-29T09:12:23.253702+00:00",
-                "2026-13-29T09:12:23.253702Z", " 2026-11-29T09:12:23.253702Z"]:
+        "0900-01-02T03:04:05.000000Z"
+    )
+    for bad in [
+        "2026-11-29T09:12:23Z",
+        "2026-11-29T09:12:23.253702+00:00",
+        "2026-13-29T09:12:23.253702Z",
+        " 2026-11-29T09:12:23.253702Z",
+    ]:
         with pytest.raises(MalformedRecord):
             parse_ts(bad)
 

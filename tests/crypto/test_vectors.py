@@ -157,3 +157,14 @@ def _load_generator() -> ModuleType:
 def test_generator_reproduces_the_file() -> None:
     generator = _load_generator()
     assert generator.render(generator.build()) == VECTOR_FILE.read_text(encoding="utf-8")
+
+
+def test_the_spec_quotes_the_vectors() -> None:
+    """docs/envelope.md shows a real envelope and AADs; they must stay true."""
+    spec = (VECTORS_DIR.parents[1] / "docs" / "envelope.md").read_text(encoding="utf-8")
+    case = next(c for c in VECTORS["seal"] if c["id"] == "seal-one-key")
+    assert case["envelope"] in spec
+    assert case["intermediate"]["content_aad"] in spec
+    assert case["intermediate"]["wrap_aads"][0] in spec
+    size = len(case["intermediate"]["content_aad"].encode("utf-8"))
+    assert f"these {size} bytes" in spec

@@ -96,10 +96,10 @@ def test_both_protocol_eras(account: tuple[str, str], mode: str) -> None:
 BAD_INPUTS = [
     ("unknown database", "query", {"database": "nope", "sql": "SELECT 1"}, "unknown database 'nope'"),
     ("unknown table", "describe_table", {"database": "shop", "table": "nope"}, "unknown table 'nope'"),
-    ("malformed sql", "query", {"database": "shop", "sql": "SELEC * FROM"}, "could not"),
+    ("malformed sql", "query", {"database": "shop", "sql": "SELEC * FROM"}, "not valid"),
     ("non-select", "query", {"database": "shop", "sql": "DELETE FROM orders"}, "read-only"),
     ("two statements", "query", {"database": "shop", "sql": "SELECT 1; SELECT 2"}, "single"),
-    ("too long", "query", {"database": "shop", "sql": "SELECT 1 -- " + "x" * 102_400}, "100 KB"),
+    ("too long", "query", {"database": "shop", "sql": "SELECT 1 -- " + "x" * 102_400}, "longer than"),
     ("max_rows zero", "query", {"database": "shop", "sql": "SELECT 1", "max_rows": 0}, "max_rows"),
     ("max_rows huge", "query", {"database": "shop", "sql": "SELECT 1", "max_rows": 10_001}, "max_rows"),
     ("max_rows over cap", "query", {"database": "shop", "sql": "SELECT 1", "max_rows": 5000}, "between 1 and 1000"),

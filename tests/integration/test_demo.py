@@ -21,7 +21,7 @@ def test_demo_tour(tmp_path: Path) -> None:
     for tool in ("list_databases", "list_tables", "describe_table", "query"):
         assert tool in out
     assert "Audit records of these calls" in out
-    assert "rejected" in out  # the DELETE the tour tries
+    assert "only a single read-only SELECT statement is allowed" in out  # the DELETE the tour tries
     assert "Claude Desktop" in out and "Cursor" in out and "VS Code" in out
     assert (tmp_path / "sample" / "shop.db").exists()
     # Only ciphertext reached the store: the sample path is in the URL, and the URL is sealed.

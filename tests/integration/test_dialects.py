@@ -31,8 +31,8 @@ def test_postgresql_end_to_end(live_server: LiveServer, pg_db: str) -> None:
 
     tables = call(live_server.url, key, "list_tables", {"database": "pg"}).structured_content
     by_name = {r[0]: r for r in tables["rows"]}
-    assert by_name["public.customers"][1:] == ["table", 4, "People who buy things"]
-    assert by_name["public.rich"][1] == "view"
+    assert by_name["customers"][1:] == ["table", 4, "People who buy things"]
+    assert by_name["rich"][1] == "view"
 
     desc = call(live_server.url, key, "describe_table", {"database": "pg", "table": "customers"})
     cols = {r[0]: r for r in desc.structured_content["rows"]}

@@ -8,12 +8,10 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from schema_servers import MARIADB_ADMIN_URL, PG_ADMIN_URL
 from sqlalchemy.exc import OperationalError
 
 from conexor.sample import build_sample_database
-
-PG_ADMIN_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-MARIADB_ADMIN_URL = "mysql+pymysql://root@127.0.0.1:3306/test"
 
 
 def _unique(prefix: str) -> str:
@@ -44,9 +42,7 @@ def pg_engine() -> Iterator[sa.Engine]:
     name = _unique("cnx_schema")
     with admin.connect() as conn:
         conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    engine = sa.create_engine(
-        sa.make_url(PG_ADMIN_URL).set(database=name), poolclass=sa.NullPool
-    )
+    engine = sa.create_engine(sa.make_url(PG_ADMIN_URL).set(database=name), poolclass=sa.NullPool)
     try:
         yield engine
     finally:

@@ -29,15 +29,26 @@ ORDER_LINES = Table(
 
 
 def test_table_list() -> None:
-    snap = Snapshot("postgresql", (
-        Table(None, "products", "table", None, (Column("id", "INTEGER", False, None, None, True),),
-              ()),
-        ORDER_LINES,
-    ))
+    snap = Snapshot(
+        "postgresql",
+        (
+            Table(
+                None,
+                "products",
+                "table",
+                None,
+                (Column("id", "INTEGER", False, None, None, True),),
+                (),
+            ),
+            ORDER_LINES,
+        ),
+    )
     assert table_list(snap) == {
         "columns": ["table", "kind", "columns", "comment"],
-        "rows": [["products", "table", 1, None],
-                 ["sales.order_lines", "table", 6, "One row per product in an order"]],
+        "rows": [
+            ["products", "table", 1, None],
+            ["sales.order_lines", "table", 6, "One row per product in an order"],
+        ],
         "row_count": 2,
         "truncated": False,
     }
@@ -59,19 +70,25 @@ def test_describe() -> None:
 
 
 def test_as_text_aligns() -> None:
-    text = as_text({
-        "columns": ["name", "n", "ok", "note"],
-        "rows": [["Ana", 12, True, None], ["Bruno", 3.5, False, "line\nbreak\ttab\x01"],
-                 ["Zoë", -7, None, ["a", {"b": 1}]], ["Dan", None, True, "x"]],
-        "row_count": 4,
-        "truncated": False,
-    })
+    text = as_text(
+        {
+            "columns": ["name", "n", "ok", "note"],
+            "rows": [
+                ["Ana", 12, True, None],
+                ["Bruno", 3.5, False, "line\nbreak\ttab\x01"],
+                ["Zoë", -7, None, ["a", {"b": 1}]],
+                ["Dan", None, True, "x"],
+            ],
+            "row_count": 4,
+            "truncated": False,
+        }
+    )
     assert text == (
         "name      n  ok     note\n"
         "-----  ----  -----  --------------------\n"
         "Ana      12  true   NULL\n"
         "Bruno   3.5  false  line\\nbreak\\ttab\\x01\n"
-        "Zoë      -7  NULL   [\"a\",{\"b\":1}]\n"
+        'Zoë      -7  NULL   ["a",{"b":1}]\n'
         "Dan    NULL  true   x\n"
         "(4 rows)"
     )

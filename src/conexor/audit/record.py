@@ -212,8 +212,14 @@ class _Fields:
         object.__setattr__(self, "ts", self.ts.astimezone(UTC))
         for name in ("org_id", "user_id", "user", "tool"):
             _check_str(getattr(self, name), name, optional=False, nonempty=True)
-        for name in ("api_key_id", "client_name", "client_version", "model", "database",
-                     "error_code"):
+        for name in (
+            "api_key_id",
+            "client_name",
+            "client_version",
+            "model",
+            "database",
+            "error_code",
+        ):
             _check_str(getattr(self, name), name, optional=True)
         if not isinstance(self.params, dict):
             raise MalformedRecord("audit record field params must be a JSON object")

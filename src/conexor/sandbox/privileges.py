@@ -55,8 +55,8 @@ _PG_TABLE_PRIVILEGES = text(
     " WHERE c.relkind IN ('r', 'p', 'v', 'm', 'f')"
     " AND n.nspname NOT IN ('pg_catalog', 'information_schema')"
     r" AND n.nspname NOT LIKE 'pg\_toast%' AND n.nspname NOT LIKE 'pg\_temp%'"
-    " AND CASE WHEN p.priv IN ('INSERT', 'UPDATE')"
-    "  THEN has_any_column_privilege(c.oid, p.priv)"
+    " AND CASE WHEN c.relkind NOT IN ('r', 'p', 'v', 'm', 'f') THEN false"
+    "  WHEN p.priv IN ('INSERT', 'UPDATE') THEN has_any_column_privilege(c.oid, p.priv)"
     "  ELSE has_table_privilege(c.oid, p.priv) END"
     " GROUP BY p.priv ORDER BY min(array_position("
     "  ARRAY['INSERT', 'UPDATE', 'DELETE', 'TRUNCATE'], p.priv))"
@@ -64,9 +64,10 @@ _PG_TABLE_PRIVILEGES = text(
 
 _PG_SEQUENCES = text(
     "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace"
-    " WHERE c.relkind = 'S'"
-    " AND n.nspname NOT IN ('pg_catalog', 'information_schema')"
-    " AND has_sequence_privilege(c.oid, 'UPDATE')"
+    " WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')"
+    # CASE, because the planner may evaluate the privilege check before the
+    # relkind test, and has_sequence_privilege fails on anything else.
+    " AND CASE WHEN c.relkind = 'S' THEN has_sequence_privilege(c.oid, 'UPDATE') END"
 )
 
 _PG_SCHEMAS = text(

@@ -310,7 +310,12 @@ def _parse_sqlglot(sql: str, dialect: Dialect) -> ParsedQuery | Verdict:
             "MySQL executable comments (/*! ... */) are not allowed",
         )
     try:
-        trees = [tree for tree in sqlglot.parse(sql, read=dialect) if tree is not None]
+        # A bare ";" (with or without comments) is no statement at all.
+        trees = [
+            tree
+            for tree in sqlglot.parse(sql, read=dialect)
+            if tree is not None and not isinstance(tree, exp.Semicolon)
+        ]
     except sqlglot.errors.SqlglotError:
         return _deny("deny.parse_error", f"the query is not valid {_DIALECT_NAMES[dialect]} syntax")
     except Exception:  # noqa: BLE001 - a parser crash on hostile input must deny, not raise

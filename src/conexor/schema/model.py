@@ -244,8 +244,7 @@ def _foreign_key(d: object) -> ForeignKey:
     fk = ForeignKey(
         columns=_list(obj["columns"], "foreign_key.columns", MAX_COLUMNS, _column_name),
         ref_table=_name(obj["ref_table"], "foreign_key.ref_table"),
-        ref_columns=_list(obj["ref_columns"], "foreign_key.ref_columns", MAX_COLUMNS,
-                          _column_name),
+        ref_columns=_list(obj["ref_columns"], "foreign_key.ref_columns", MAX_COLUMNS, _column_name),
     )
     if not fk.columns or len(fk.columns) != len(fk.ref_columns):
         raise MalformedSchema("schema snapshot foreign key columns do not pair up")

@@ -131,6 +131,7 @@ def as_text(result: Mapping[str, object], *, max_chars: int = 8000) -> str:
     text = "\n".join([*head, *body, footer])
     if len(text) <= max_chars:
         return text
+
     # Keep whole rows while they fit with the note; the note is sized for the
     # largest count it may print so the limit holds.
     def note(shown: int) -> str:

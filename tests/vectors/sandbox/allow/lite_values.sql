@@ -1,0 +1,2 @@
+-- a VALUES list is a read-only query in SQLite
+VALUES (1, 'a'), (2, 'b')

@@ -1,0 +1,2 @@
+-- MySQL quotes identifiers with backticks
+SELECT `id`, `name` FROM `customers`

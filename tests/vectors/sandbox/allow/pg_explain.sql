@@ -1,0 +1,2 @@
+-- EXPLAIN without ANALYZE only plans the query
+EXPLAIN SELECT * FROM orders WHERE id = 1

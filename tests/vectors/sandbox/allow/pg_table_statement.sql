@@ -1,0 +1,2 @@
+-- TABLE t is shorthand for SELECT * FROM t
+TABLE orders

@@ -1,0 +1,2 @@
+-- the smallest read-only query
+SELECT 1

@@ -1,0 +1,2 @@
+-- one statement followed by a semicolon is still one statement
+SELECT 1;

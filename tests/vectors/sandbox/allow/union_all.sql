@@ -1,0 +1,2 @@
+-- set operations over SELECTs
+SELECT id FROM customers UNION ALL SELECT customer_id FROM orders

@@ -1,0 +1,3 @@
+-- a plain DELETE is not a read
+-- rule: deny.not_read_only
+DELETE FROM orders

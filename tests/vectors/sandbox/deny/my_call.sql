@@ -1,0 +1,2 @@
+-- stored procedures can write
+CALL do_something()

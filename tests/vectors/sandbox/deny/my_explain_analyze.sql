@@ -1,0 +1,2 @@
+-- ANALYZE executes the statement
+EXPLAIN ANALYZE SELECT * FROM orders

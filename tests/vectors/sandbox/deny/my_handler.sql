@@ -1,0 +1,2 @@
+-- reads around table locks and transaction isolation
+HANDLER orders OPEN

@@ -1,0 +1,2 @@
+-- reads a server file into a table
+LOAD DATA INFILE '/etc/passwd' INTO TABLE orders

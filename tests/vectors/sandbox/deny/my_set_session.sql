@@ -1,0 +1,2 @@
+-- turns a session setting off
+SET SESSION TRANSACTION READ WRITE

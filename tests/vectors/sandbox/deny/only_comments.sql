@@ -1,0 +1,3 @@
+-- text made only of comments is empty
+-- rule: deny.empty
+/* nothing to run */

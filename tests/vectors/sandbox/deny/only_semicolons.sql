@@ -1,0 +1,3 @@
+-- bare semicolons are empty
+-- rule: deny.empty
+;;

@@ -1,0 +1,3 @@
+-- CALL runs a procedure that can write
+-- rule: deny.not_read_only
+CALL do_something()

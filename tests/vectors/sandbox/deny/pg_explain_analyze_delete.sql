@@ -1,0 +1,3 @@
+-- EXPLAIN (ANALYZE) of a DELETE would delete
+-- rule: deny.explain_analyze
+EXPLAIN (ANALYZE, FORMAT JSON) DELETE FROM orders

@@ -1,0 +1,3 @@
+-- EXPLAIN is only allowed over a read-only query
+-- rule: deny.not_read_only
+EXPLAIN DELETE FROM orders

@@ -1,0 +1,3 @@
+-- FOR SHARE takes row locks
+-- rule: deny.locking_clause
+SELECT * FROM orders FOR SHARE NOWAIT

@@ -1,0 +1,3 @@
+-- GRANT changes privileges
+-- rule: deny.not_read_only
+GRANT ALL ON orders TO PUBLIC

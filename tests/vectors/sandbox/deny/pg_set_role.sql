@@ -1,0 +1,3 @@
+-- SET changes the session
+-- rule: deny.not_read_only
+SET ROLE postgres

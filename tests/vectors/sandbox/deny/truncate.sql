@@ -1,0 +1,2 @@
+-- truncates a table
+TRUNCATE TABLE orders
