@@ -128,7 +128,9 @@ def sqlite_path(tmp_path: Path) -> Path:
     path = tmp_path / "shop.db"
     conn = sqlite3.connect(path)
     try:
-        conn.execute("CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT, price REAL, data BLOB)")
+        conn.execute(
+            "CREATE TABLE items (id INTEGER PRIMARY KEY, name TEXT, price REAL, data BLOB)"
+        )
         conn.executemany(
             "INSERT INTO items VALUES (?, ?, ?, ?)",
             [(i, f"item {i}", i * 1.25, bytes([i, 255])) for i in range(1, ROWS + 1)],

@@ -53,7 +53,9 @@ def test_empty_result_keeps_columns(mariadb_engine: Engine) -> None:
 
 
 def test_truncated_at_max_rows_and_connection_reusable(mariadb_engine: Engine) -> None:
-    result = run_query(mariadb_engine, "SELECT id FROM items ORDER BY id", "mysql", Limits(max_rows=10))
+    result = run_query(
+        mariadb_engine, "SELECT id FROM items ORDER BY id", "mysql", Limits(max_rows=10)
+    )
     assert result.row_count == 10
     assert result.rows[-1] == [10]
     assert result.truncated
@@ -79,7 +81,9 @@ def test_timeout_then_connection_is_usable(mariadb_engine: Engine) -> None:
         assert run_query(mariadb_engine, "SELECT 2", "mysql", Limits()).rows == [[2]]
 
 
-def test_writes_are_rejected_before_the_server(mariadb_engine: Engine, mariadb_database: str) -> None:
+def test_writes_are_rejected_before_the_server(
+    mariadb_engine: Engine, mariadb_database: str
+) -> None:
     for sql in (
         "DELETE FROM items",
         "SELECT 1; DELETE FROM items",
@@ -132,7 +136,8 @@ def test_unknown_table_has_sqlstate_and_no_driver_text(mariadb_engine: Engine) -
     assert error.sqlstate == "MY1146"
     assert error.public == "the database rejected the query (SQLSTATE MY1146: table does not exist)"
     assert "no_such_table" not in str(error)
-    assert error.__cause__ is None and error.__suppress_context__
+    assert error.__cause__ is None
+    assert error.__suppress_context__
 
 
 def test_placeholders_are_not_interpreted(mariadb_engine: Engine) -> None:

@@ -60,7 +60,9 @@ def test_empty_result_keeps_columns(pg_engine: Engine) -> None:
 
 
 def test_truncated_at_max_rows(pg_engine: Engine) -> None:
-    result = run_query(pg_engine, "SELECT id FROM items ORDER BY id", "postgresql", Limits(max_rows=10))
+    result = run_query(
+        pg_engine, "SELECT id FROM items ORDER BY id", "postgresql", Limits(max_rows=10)
+    )
     assert result.row_count == 10
     assert result.rows[-1] == [10]
     assert result.truncated
@@ -96,7 +98,8 @@ def test_timeout_then_connection_is_usable(pg_engine: Engine) -> None:
         run_query(pg_engine, "SELECT pg_sleep(30)", "postgresql", Limits(timeout_s=0.2))
     assert caught.value.code == "query_timeout"
     assert caught.value.public == "the query exceeded its 0.2 s time limit"
-    assert caught.value.__cause__ is None and caught.value.__suppress_context__
+    assert caught.value.__cause__ is None
+    assert caught.value.__suppress_context__
     for _ in range(3):
         assert run_query(pg_engine, "SELECT 2", "postgresql", Limits()).rows == [[2]]
 
@@ -161,7 +164,8 @@ def test_unknown_table_has_sqlstate_and_no_driver_text(pg_engine: Engine) -> Non
     assert error.sqlstate == "42P01"
     assert error.public == "the database rejected the query (SQLSTATE 42P01: undefined table)"
     assert "no_such_table" not in str(error)
-    assert error.__cause__ is None and error.__suppress_context__
+    assert error.__cause__ is None
+    assert error.__suppress_context__
 
 
 def test_placeholders_are_not_interpreted(pg_engine: Engine) -> None:

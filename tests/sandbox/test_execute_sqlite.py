@@ -52,7 +52,9 @@ def test_empty_result_keeps_columns(sqlite_engine: Engine) -> None:
 
 
 def test_truncated_at_max_rows(sqlite_engine: Engine) -> None:
-    result = run_query(sqlite_engine, "SELECT id FROM items ORDER BY id", "sqlite", Limits(max_rows=10))
+    result = run_query(
+        sqlite_engine, "SELECT id FROM items ORDER BY id", "sqlite", Limits(max_rows=10)
+    )
     assert result.row_count == 10
     assert result.truncated
     exact = run_query(sqlite_engine, "SELECT id FROM items", "sqlite", Limits(max_rows=ROWS))

@@ -57,7 +57,15 @@ def test_json_documents_are_converted_recursively() -> None:
 
 
 def test_rows_always_serialise_strictly() -> None:
-    row = (1, Decimal("1.10"), dt.date(2024, 1, 1), float("inf"), b"\x01", {"k": [dt.time(1)]}, object())
+    row = (
+        1,
+        Decimal("1.10"),
+        dt.date(2024, 1, 1),
+        float("inf"),
+        b"\x01",
+        {"k": [dt.time(1)]},
+        object(),
+    )
     safe = json_safe_row(row)
     json.dumps(safe, allow_nan=False)
     assert safe[:5] == [1, "1.10", "2024-01-01", "Infinity", "base64:AQ=="]

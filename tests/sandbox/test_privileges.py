@@ -7,6 +7,7 @@ import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 from sqlalchemy import Engine
 
@@ -22,8 +23,6 @@ def pg_roles(pg_database: str) -> Iterator[tuple[str, str]]:
     with pg_admin() as admin:
         for role in (reader, writer):
             admin.execute(f'CREATE ROLE "{role}" LOGIN')
-    import psycopg
-
     with psycopg.connect(
         host=PG_HOST, port=PG_PORT, user="postgres", dbname=pg_database, autocommit=True
     ) as conn:

@@ -38,7 +38,8 @@ def test_every_vector_says_what_it_checks() -> None:
     assert len(paths) > 40
     for path in paths:
         first = path.read_text().splitlines()[0]
-        assert first.startswith("-- ") and not first.startswith("-- rule:"), path.name
+        assert first.startswith("-- "), path.name
+        assert not first.startswith("-- rule:"), path.name
 
 
 @pytest.mark.parametrize(("path", "dialect"), _cases("allow"))
@@ -56,7 +57,8 @@ def test_deny_vectors(path: Path, dialect: Dialect) -> None:
     verdict = check(text, dialect)
     assert not verdict.allowed, verdict
     assert verdict.rule in RULES
-    assert verdict.reason and "\n" not in verdict.reason
+    assert verdict.reason
+    assert "\n" not in verdict.reason
     expected = RULE_LINE.search(text)
     if expected is not None:
         assert verdict.rule == expected.group(1), verdict.reason
@@ -102,7 +104,8 @@ def test_lone_surrogate_is_denied() -> None:
 def test_normalisation_ignores_whitespace_case_and_comments(dialect: Dialect) -> None:
     a = check("SELECT id, total FROM orders WHERE total > 10", dialect)
     b = check("select   id,total\nfrom orders -- big ones\n where total>10 ;", dialect)
-    assert a.allowed and b.allowed
+    assert a.allowed
+    assert b.allowed
     assert a.normalized == b.normalized
 
 

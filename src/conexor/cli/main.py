@@ -48,23 +48,11 @@ def version() -> None:
 def main() -> None:
     """Entry point: run the app and turn errors into one safe line and exit status 1."""
     try:
-        app(standalone_mode=False)
+        app()
     except ConexorError as exc:
-        err.print(f"error: {exc.public}")
+        err.print(f"error: {exc.public}", markup=False)
         sys.exit(1)
-    except typer.Abort:
-        err.print("aborted")
-        sys.exit(130)
-    except KeyboardInterrupt:
-        sys.exit(130)
     except Exception as exc:  # the last-line handler: no traceback, it could carry a secret
-        import click
-
-        if isinstance(exc, click.exceptions.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        if isinstance(exc, click.exceptions.Exit):
-            sys.exit(exc.exit_code)
         ref = secrets.token_hex(3)
         err.print(f"error: internal error (ref {ref}): {type(exc).__name__}")
         sys.exit(1)
