@@ -117,20 +117,24 @@ def summarize(samples_ns: list[int]) -> dict[str, float]:
     }
 
 
-def time_direct(url: str, ids: list[int], warmup: int) -> list[int]:
-    """Time each lookup on one autocommit psycopg connection; the first ``warmup`` are dropped."""
-    samples: list[int] = []
-    with psycopg.connect(url, autocommit=True) as conn, conn.cursor() as cur:
-        for n, ident in enumerate(ids):
-            start = time.perf_counter_ns()
-            cur.execute(LOOKUP_SQL, (ident,))
-            rows = cur.fetchall()
-            elapsed = time.perf_counter_ns() - start
-            if len(rows) != 1 or rows[0][0] != ident:
-                raise RuntimeError(f"direct lookup of id {ident} returned a wrong result")
-            if n >= warmup:
-                samples.append(elapsed)
-    return samples
+def direct_lookup(cur: psycopg.Cursor[Any], ident: int) -> int:
+    """One lookup on the plain driver; returns its duration in nanoseconds."""
+    start = time.perf_counter_ns()
+    cur.execute(LOOKUP_SQL, (ident,))
+    rows = cur.fetchall()
+    elapsed = time.perf_counter_ns() - start
+    if len(rows) != 1 or rows[0][0] != ident:
+        raise RuntimeError(f"direct lookup of id {ident} returned a wrong result")
+    return elapsed
+
+
+async def tool_call(client: Client, tool: str, args: dict[str, Any], check: Check) -> int:
+    """One MCP tool call; returns its duration in nanoseconds after checking the result."""
+    start = time.perf_counter_ns()
+    result = await client.call_tool(tool, args)
+    elapsed = time.perf_counter_ns() - start
+    check(result)
+    return elapsed
 
 
 def check_lookup(ident: int) -> Check:
@@ -152,41 +156,42 @@ def check_listing(result: CallToolResult) -> None:
         raise RuntimeError("list_databases returned a wrong result")
 
 
-async def time_calls(client: Client, calls: list[Call], warmup: int) -> list[int]:
-    """Time each tool call on an open MCP session; the first ``warmup`` are dropped."""
-    samples: list[int] = []
-    for n, (tool, args, check) in enumerate(calls):
-        start = time.perf_counter_ns()
-        result = await client.call_tool(tool, args)
-        elapsed = time.perf_counter_ns() - start
-        check(result)
-        if n >= warmup:
-            samples.append(elapsed)
-    return samples
-
-
-def time_conexor(
-    mcp_url: str, api_key: str, mode: Mode, ids: list[int], warmup: int
+def measure(
+    url: str, mcp_url: str, api_key: str, mode: Mode, ids: list[int], warmup: int
 ) -> dict[str, list[int]]:
-    """Lookups, then ``list_databases`` calls, over one official-client MCP session."""
-    lookups: list[Call] = [
-        (
-            "query",
-            {"database": "bench", "sql": f"SELECT * FROM customers WHERE id = {i}"},
-            check_lookup(i),
-        )
-        for i in ids
-    ]
-    listings: list[Call] = [("list_databases", {}, check_listing) for _ in ids]
+    """Time the paths over the same ids; the first ``warmup`` rounds of each are dropped.
 
-    async def run() -> dict[str, list[int]]:
-        async with connect(mcp_url, api_key, mode=mode, client_name="conexor-bench") as client:
-            return {
-                "conexor": await time_calls(client, lookups, warmup),
-                "list_databases": await time_calls(client, listings, warmup),
-            }
+    ``direct`` is the driver back to back on one autocommit psycopg connection,
+    its best case. Then ``conexor``, ``list_databases`` and the driver again
+    (``direct_between``) go round-robin per id on one official-client MCP
+    session, so background noise and idle wake-ups hit all three alike.
+    """
+    names = ("direct", "direct_between", "conexor", "list_databases")
+    samples: dict[str, list[int]] = {name: [] for name in names}
 
-    return anyio.run(run)
+    async def run() -> None:
+        with psycopg.connect(url, autocommit=True) as conn, conn.cursor() as cur:
+            for n, ident in enumerate(ids):
+                elapsed = direct_lookup(cur, ident)
+                if n >= warmup:
+                    samples["direct"].append(elapsed)
+            async with connect(mcp_url, api_key, mode=mode, client_name="conexor-bench") as client:
+                for n, ident in enumerate(ids):
+                    sql = f"SELECT * FROM customers WHERE id = {ident}"
+                    lookup = {"database": "bench", "sql": sql}
+                    round_ = {
+                        "conexor": await tool_call(client, "query", lookup, check_lookup(ident)),
+                        "list_databases": await tool_call(
+                            client, "list_databases", {}, check_listing
+                        ),
+                        "direct_between": direct_lookup(cur, ident),
+                    }
+                    if n >= warmup:
+                        for name, elapsed in round_.items():
+                            samples[name].append(elapsed)
+
+    anyio.run(run)
+    return samples
 
 
 def audited_durations(api: ApiClient, calls: int) -> dict[str, float]:
@@ -211,7 +216,9 @@ def machine() -> dict[str, Any]:
     }
 
 
-def markdown(results: dict[str, dict[str, float]], ratios: dict[str, float], mode: Mode) -> str:
+def markdown(
+    results: dict[str, dict[str, float]], ratios: dict[str, dict[str, float]], mode: Mode
+) -> str:
     """The figures as a markdown table, then the overhead ratios."""
     lines = [
         f"| path ({mode}) | p50 ms | p95 ms | p99 ms | mean ms | calls/s |",
@@ -223,7 +230,8 @@ def markdown(results: dict[str, dict[str, float]], ratios: dict[str, float], mod
             f"| {s['mean_ms']:.2f} | {s['calls_per_s']:.0f} |"
         )
     lines.append("")
-    lines.append(f"overhead conexor/direct: p50 x{ratios['p50']:.1f}, p95 x{ratios['p95']:.1f}")
+    for base, r in ratios.items():
+        lines.append(f"overhead conexor/{base}: p50 x{r['p50']:.1f}, p95 x{r['p95']:.1f}")
     return "\n".join(lines)
 
 
@@ -260,15 +268,14 @@ def main(argv: list[str] | None = None) -> int:
         api_key: str = account["api_key"]
         with ApiClient(base_url, api_key) as api:
             register_cloud_database(api, api_key, "bench", url)
-            print("timing direct ...", file=sys.stderr)
-            samples = {"direct": time_direct(url, ids, args.warmup)}
-            print(f"timing conexor ({args.mode}) ...", file=sys.stderr)
-            samples.update(time_conexor(f"{base_url}/mcp", api_key, args.mode, ids, args.warmup))
+            print(f"timing ({args.mode}) ...", file=sys.stderr)
+            samples = measure(url, f"{base_url}/mcp", api_key, args.mode, ids, args.warmup)
             server_ms = audited_durations(api, args.calls)
 
     results = {name: summarize(s) for name, s in samples.items()}
     ratios = {
-        q: results["conexor"][f"{q}_ms"] / results["direct"][f"{q}_ms"] for q in ("p50", "p95")
+        base: {q: results["conexor"][f"{q}_ms"] / results[base][f"{q}_ms"] for q in ("p50", "p95")}
+        for base in ("direct", "direct_between")
     }
     print(markdown(results, ratios, args.mode))
     print(
