@@ -5,9 +5,10 @@ floor of every ``query`` call: API-key auth, the sandbox parse, the pooled
 engine, the read-only transaction, JSON encoding, MCP framing and the audit
 append (with fsync). The script builds its own PostgreSQL database, runs a real
 server in this process, registers the database through the encrypt-then-upload
-path, and times the same id sequence both ways. ``list_databases`` is timed too:
-it is audited like any call but never touches the database, so it separates
-gateway overhead from database work. No figure is asserted; only results are.
+path, and times the same id sequence both ways. ``list_databases`` (audited, but
+never touches the database) and ``tools/list`` (no tool, no audit) are timed too,
+so the gateway's share can be told apart from the database's. No figure is
+asserted; only results are checked, so a broken path cannot look fast.
 """
 
 from __future__ import annotations
@@ -23,15 +24,14 @@ import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Awaitable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import anyio
 import psycopg
 import uvicorn
-from mcp.client import Client
 from mcp.types import CallToolResult
 from sqlalchemy.engine import make_url
 
@@ -42,8 +42,7 @@ from conexor.config import Settings
 from conexor.mcp.remote import connect
 
 Mode = Literal["auto", "legacy"]
-Check = Callable[[CallToolResult], None]
-Call = tuple[str, dict[str, Any], Check]
+T = TypeVar("T")
 LOOKUP_SQL = "SELECT * FROM customers WHERE id = %s"
 SEED = 20240601
 
@@ -128,25 +127,18 @@ def direct_lookup(cur: psycopg.Cursor[Any], ident: int) -> int:
     return elapsed
 
 
-async def tool_call(client: Client, tool: str, args: dict[str, Any], check: Check) -> int:
-    """One MCP tool call; returns its duration in nanoseconds after checking the result."""
+async def timed(call: Awaitable[T]) -> tuple[T, int]:
+    """Await ``call`` (a coroutine only starts when awaited); its result and nanoseconds."""
     start = time.perf_counter_ns()
-    result = await client.call_tool(tool, args)
-    elapsed = time.perf_counter_ns() - start
-    check(result)
-    return elapsed
+    result = await call
+    return result, time.perf_counter_ns() - start
 
 
-def check_lookup(ident: int) -> Check:
-    """A checker that the query result holds exactly the row with ``ident``."""
-
-    def check(result: CallToolResult) -> None:
-        content = result.structured_content or {}
-        rows = content.get("rows") or []
-        if result.is_error or len(rows) != 1 or rows[0][0] != ident:
-            raise RuntimeError(f"conexor lookup of id {ident} returned a wrong result")
-
-    return check
+def check_lookup(result: CallToolResult, ident: int) -> None:
+    """The query result must hold exactly the row with ``ident``: a broken path is not fast."""
+    rows = (result.structured_content or {}).get("rows") or []
+    if result.is_error or len(rows) != 1 or rows[0][0] != ident:
+        raise RuntimeError(f"conexor lookup of id {ident} returned a wrong result")
 
 
 def check_listing(result: CallToolResult) -> None:
@@ -162,11 +154,12 @@ def measure(
     """Time the paths over the same ids; the first ``warmup`` rounds of each are dropped.
 
     ``direct`` is the driver back to back on one autocommit psycopg connection,
-    its best case. Then ``conexor``, ``list_databases`` and the driver again
-    (``direct_between``) go round-robin per id on one official-client MCP
-    session, so background noise and idle wake-ups hit all three alike.
+    its best case. Then ``conexor``, ``list_databases``, ``list_tools`` (auth
+    and transport only: no tool runs, nothing is audited) and the driver again
+    (``direct_between``) go round-robin on one official-client MCP session, so
+    background noise and idle wake-ups hit all of them alike.
     """
-    names = ("direct", "direct_between", "conexor", "list_databases")
+    names = ("direct", "direct_between", "conexor", "list_databases", "list_tools")
     samples: dict[str, list[int]] = {name: [] for name in names}
 
     async def run() -> None:
@@ -178,16 +171,18 @@ def measure(
             async with connect(mcp_url, api_key, mode=mode, client_name="conexor-bench") as client:
                 for n, ident in enumerate(ids):
                     sql = f"SELECT * FROM customers WHERE id = {ident}"
-                    lookup = {"database": "bench", "sql": sql}
-                    round_ = {
-                        "conexor": await tool_call(client, "query", lookup, check_lookup(ident)),
-                        "list_databases": await tool_call(
-                            client, "list_databases", {}, check_listing
-                        ),
-                        "direct_between": direct_lookup(cur, ident),
-                    }
+                    found, t_query = await timed(
+                        client.call_tool("query", {"database": "bench", "sql": sql})
+                    )
+                    check_lookup(found, ident)
+                    listed, t_list = await timed(client.call_tool("list_databases", {}))
+                    check_listing(listed)
+                    _, t_tools = await timed(client.list_tools())
+                    t_between = direct_lookup(cur, ident)
                     if n >= warmup:
-                        for name, elapsed in round_.items():
+                        for name, elapsed in zip(
+                            names[1:], (t_between, t_query, t_list, t_tools), strict=True
+                        ):
                             samples[name].append(elapsed)
 
     anyio.run(run)
@@ -199,11 +194,7 @@ def audited_durations(api: ApiClient, calls: int) -> dict[str, float]:
     per_tool: dict[str, list[int]] = {}
     for record in fetch_records(api):
         per_tool.setdefault(record.tool, []).append(record.duration_us)
-    return {
-        tool: statistics.median(d[-calls:]) / 1000
-        for tool, d in per_tool.items()
-        if tool != "list_tools"
-    }
+    return {tool: statistics.median(d[-calls:]) / 1000 for tool, d in per_tool.items()}
 
 
 def machine() -> dict[str, Any]:
@@ -299,4 +290,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        print("interrupted; the bench database was dropped", file=sys.stderr)
+        sys.exit(130)

@@ -33,7 +33,9 @@ def render() -> str:
         "",
     ]
     for path, command in _walk(root, ["conexor"]):
-        ctx = command.context_class(command, info_name=" ".join(path), terminal_width=100, max_content_width=100)
+        ctx = command.context_class(
+            command, info_name=" ".join(path), terminal_width=100, max_content_width=100
+        )
         buffer = io.StringIO()
         with contextlib.redirect_stdout(buffer):
             text = command.get_help(ctx)

@@ -97,7 +97,9 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
     yield from run_live_server(tmp_path / "data", tmp_path / "server.log")
 
 
-def run_live_server(data_dir: Path, log_path: Path, store_url: str | None = None) -> Iterator[LiveServer]:
+def run_live_server(
+    data_dir: Path, log_path: Path, store_url: str | None = None
+) -> Iterator[LiveServer]:
     import logging
 
     from conexor.server.app import create_app
@@ -110,7 +112,9 @@ def run_live_server(data_dir: Path, log_path: Path, store_url: str | None = None
     old_level = root.level
     root.addHandler(handler)
     root.setLevel(logging.DEBUG)
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=0, log_level="debug", log_config=None)
+    config = uvicorn.Config(
+        create_app(settings), host="127.0.0.1", port=0, log_level="debug", log_config=None
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

@@ -131,7 +131,9 @@ def load_pepper(data_dir: Path, env: Mapping[str, str]) -> Secret:
             out.write(secrets.token_bytes(32))
     mode = stat.S_IMODE(path.stat().st_mode)
     if mode & 0o077:
-        raise ConfigError(f"the pepper file in the data directory must have mode 0600, not {mode:o}")
+        raise ConfigError(
+            f"the pepper file in the data directory must have mode 0600, not {mode:o}"
+        )
     value = path.read_bytes()
     if len(value) < 32:
         raise ConfigError("the pepper file in the data directory is too short")

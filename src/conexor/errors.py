@@ -1,13 +1,27 @@
 """The root of every error conexor raises on purpose.
 
-Each package has its own ``errors.py`` that subclasses :class:`ConexorError`::
+Each package has its own ``errors.py`` that subclasses :class:`ConexorError`
+(``docs/errors.md`` lists every code; a test keeps the two in step)::
 
     ConexorError
-     ├── CryptoError            (crypto.errors)    DecryptionFailed, MalformedEnvelope, WeakKdfParams, MalformedApiKey
-     ├── SandboxError           (sandbox.errors)   QueryRejected, QueryTimeout, QueryFailed, DatabaseUnreachable
-     ├── AuditError             (audit.errors)     ChainBroken, AuditWriteFailed
-     ├── StoreError             (store.errors)     NotFound, Conflict
-     └── AuthError              (server.errors)    InvalidApiKey, RateLimited
+     ├── ConfigError                 config
+     ├── CryptoError                 crypto.errors
+     │    ├── DecryptionFailed, MalformedEnvelope, WeakKdfParams
+     │    └── MalformedApiKey
+     ├── SandboxError                sandbox.errors
+     │    ├── QueryRejected, QueryTimeout, QueryFailed, InvalidLimits
+     │    └── DatabaseUnreachable, DatabaseAuthFailed, UnsupportedDatabaseUrl
+     ├── AuditError                  audit.errors
+     │    └── ChainBroken, AuditWriteFailed, MalformedRecord, UnknownFormat
+     ├── SchemaError                 schema.errors
+     │    └── MalformedSchema, SchemaTooLarge, IntrospectionFailed
+     ├── StoreError                  store.errors
+     │    └── NotFound, Conflict
+     ├── AuthError                   server.errors
+     │    └── InvalidApiKey, RateLimited
+     ├── BadRequest                  server.errors
+     ├── InvalidArguments            tools.arguments
+     └── CliError                    cli.client
 
 ``public`` is a one-line message that is always safe to show a user: it names
 settings and objects, never values such as URLs, passwords or keys. ``code`` is

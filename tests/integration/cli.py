@@ -42,10 +42,16 @@ def signup(server: str, email: str = "alice@example.com") -> dict[str, Any]:
     return json.loads(proc.stdout)
 
 
-def add_db(server: str, key: str, name: str, url: str, *extra: str) -> subprocess.CompletedProcess[str]:
+def add_db(
+    server: str, key: str, name: str, url: str, *extra: str
+) -> subprocess.CompletedProcess[str]:
     """``conexor db add`` with the URL in CONEXOR_DB_URL."""
     return run_cli(
-        "db", "add", name, "--json", *extra,
+        "db",
+        "add",
+        name,
+        "--json",
+        *extra,
         env={"CONEXOR_SERVER": server, "CONEXOR_API_KEY": key, "CONEXOR_DB_URL": url},
         check=False,
     )
@@ -63,7 +69,9 @@ def call(
     """One MCP tool call through the official client."""
 
     async def go() -> CallToolResult:
-        async with connect(f"{server}/mcp", key, mode=mode, client_name="pytest-client", model=model) as c:
+        async with connect(
+            f"{server}/mcp", key, mode=mode, client_name="pytest-client", model=model
+        ) as c:
             return await c.call_tool(tool, args)
 
     return anyio.run(go)

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import httpx2
 import pytest
+from mcp import MCPError
 
 from tests.conftest import LiveServer
 from tests.integration.cli import add_db, call, run_cli, signup, text_of
@@ -24,8 +25,14 @@ def make_sqlite(path: Path, rows: int = 30) -> str:
         CREATE VIEW big_orders AS SELECT * FROM orders WHERE total > 50;
         """
     )
-    conn.executemany("INSERT INTO customers VALUES (?, ?, ?)", [(i, f"Name{i:03d}", "NL" if i % 2 else "DE") for i in range(1, rows + 1)])
-    conn.executemany("INSERT INTO orders VALUES (?, ?, ?)", [(i, (i % rows) + 1, i * 3.5) for i in range(1, rows + 1)])
+    conn.executemany(
+        "INSERT INTO customers VALUES (?, ?, ?)",
+        [(i, f"Name{i:03d}", "NL" if i % 2 else "DE") for i in range(1, rows + 1)],
+    )
+    conn.executemany(
+        "INSERT INTO orders VALUES (?, ?, ?)",
+        [(i, (i % rows) + 1, i * 3.5) for i in range(1, rows + 1)],
+    )
     conn.commit()
     conn.close()
     return f"sqlite:///{path}"
@@ -46,7 +53,9 @@ def test_signup_prints_key_once_in_contract_shape(live_server: LiveServer) -> No
     assert data["api_key"].startswith("cnx_")
     assert data["org"]["name"] == "Acme"
     assert data["user"]["email"] == "bob@example.com"
-    again = run_cli("signup", "--server", live_server.url, "--email", "bob@example.com", check=False)
+    again = run_cli(
+        "signup", "--server", live_server.url, "--email", "bob@example.com", check=False
+    )
     assert again.returncode == 1
     assert again.stderr.strip() == "error: an account with this email already exists"
 
@@ -73,7 +82,12 @@ def test_db_add_list_and_tools(account: tuple[str, str]) -> None:
     assert cols["id"][3] == "PK"
     assert "customers.id" in cols["customer_id"][3]
 
-    result = call(server, key, "query", {"database": "shop", "sql": "SELECT id, name FROM customers ORDER BY id", "max_rows": 5})
+    result = call(
+        server,
+        key,
+        "query",
+        {"database": "shop", "sql": "SELECT id, name FROM customers ORDER BY id", "max_rows": 5},
+    )
     assert not result.is_error
     sc = result.structured_content
     assert sc["columns"] == ["id", "name"]
@@ -82,8 +96,15 @@ def test_db_add_list_and_tools(account: tuple[str, str]) -> None:
     assert sc["truncated"] is True
     assert "Name001" in text_of(result)
 
-    full = call(server, key, "query", {"database": "shop", "sql": "select count(*) as n from orders"})
-    assert full.structured_content == {"columns": ["n"], "rows": [[30]], "row_count": 1, "truncated": False}
+    full = call(
+        server, key, "query", {"database": "shop", "sql": "select count(*) as n from orders"}
+    )
+    assert full.structured_content == {
+        "columns": ["n"],
+        "rows": [[30]],
+        "row_count": 1,
+        "truncated": False,
+    }
 
 
 @pytest.mark.parametrize("mode", ["auto", "legacy"])
@@ -94,23 +115,57 @@ def test_both_protocol_eras(account: tuple[str, str], mode: str) -> None:
 
 
 BAD_INPUTS = [
-    ("unknown database", "query", {"database": "nope", "sql": "SELECT 1"}, "unknown database 'nope'"),
-    ("unknown table", "describe_table", {"database": "shop", "table": "nope"}, "unknown table 'nope'"),
+    (
+        "unknown database",
+        "query",
+        {"database": "nope", "sql": "SELECT 1"},
+        "unknown database 'nope'",
+    ),
+    (
+        "unknown table",
+        "describe_table",
+        {"database": "shop", "table": "nope"},
+        "unknown table 'nope'",
+    ),
     ("malformed sql", "query", {"database": "shop", "sql": "SELEC * FROM"}, "not valid"),
     ("non-select", "query", {"database": "shop", "sql": "DELETE FROM orders"}, "read-only"),
     ("two statements", "query", {"database": "shop", "sql": "SELECT 1; SELECT 2"}, "single"),
-    ("too long", "query", {"database": "shop", "sql": "SELECT 1 -- " + "x" * 102_400}, "longer than"),
+    (
+        "too long",
+        "query",
+        {"database": "shop", "sql": "SELECT 1 -- " + "x" * 102_400},
+        "longer than",
+    ),
     ("max_rows zero", "query", {"database": "shop", "sql": "SELECT 1", "max_rows": 0}, "max_rows"),
-    ("max_rows huge", "query", {"database": "shop", "sql": "SELECT 1", "max_rows": 10_001}, "max_rows"),
-    ("max_rows over cap", "query", {"database": "shop", "sql": "SELECT 1", "max_rows": 5000}, "between 1 and 1000"),
-    ("unknown argument", "query", {"database": "shop", "sql": "SELECT 1", "rows": 3}, "unknown argument"),
+    (
+        "max_rows huge",
+        "query",
+        {"database": "shop", "sql": "SELECT 1", "max_rows": 10_001},
+        "max_rows",
+    ),
+    (
+        "max_rows over cap",
+        "query",
+        {"database": "shop", "sql": "SELECT 1", "max_rows": 5000},
+        "between 1 and 1000",
+    ),
+    (
+        "unknown argument",
+        "query",
+        {"database": "shop", "sql": "SELECT 1", "rows": 3},
+        "unknown argument",
+    ),
     ("missing argument", "list_tables", {}, "missing required argument 'database'"),
     ("unknown tool", "drop_everything", {}, "unknown tool"),
 ]
 
 
-@pytest.mark.parametrize(("label", "tool", "args", "expected"), BAD_INPUTS, ids=[b[0] for b in BAD_INPUTS])
-def test_bad_input_is_one_clear_line(account: tuple[str, str], label: str, tool: str, args: dict, expected: str) -> None:
+@pytest.mark.parametrize(
+    ("label", "tool", "args", "expected"), BAD_INPUTS, ids=[b[0] for b in BAD_INPUTS]
+)
+def test_bad_input_is_one_clear_line(
+    account: tuple[str, str], label: str, tool: str, args: dict, expected: str
+) -> None:
     server, key = account
     result = call(server, key, tool, args)
     assert result.is_error, label
@@ -125,7 +180,13 @@ def test_bad_input_is_one_clear_line(account: tuple[str, str], label: str, tool:
 
 def test_every_call_is_audited_and_exportable(account: tuple[str, str], tmp_path: Path) -> None:
     server, key = account
-    call(server, key, "query", {"database": "shop", "sql": "SELECT * FROM customers", "max_rows": 3}, model="gpt-test")
+    call(
+        server,
+        key,
+        "query",
+        {"database": "shop", "sql": "SELECT * FROM customers", "max_rows": 3},
+        model="gpt-test",
+    )
     call(server, key, "query", {"database": "shop", "sql": "DROP TABLE orders"})
     env = {"CONEXOR_SERVER": server, "CONEXOR_API_KEY": key}
     lines = run_cli("audit", "export", "--format", "jsonl", env=env).stdout.splitlines()
@@ -155,11 +216,17 @@ def test_every_call_is_audited_and_exportable(account: tuple[str, str], tmp_path
 def test_wrong_missing_malformed_and_revoked_keys(account: tuple[str, str]) -> None:
     server, key = account
     with httpx2.Client(base_url=server) as http:
-        for header in ({}, {"Authorization": "Bearer nope"}, {"Authorization": f"Bearer {key[:-1]}x"}):
+        for header in (
+            {},
+            {"Authorization": "Bearer nope"},
+            {"Authorization": f"Bearer {key[:-1]}x"},
+        ):
             r = http.get("/api/v1/databases", headers=header)
             assert r.status_code == 401
             assert r.json() == {"error": {"code": "invalid_api_key", "message": "invalid API key"}}
-            m = http.post("/mcp", headers={**header, "Accept": "application/json, text/event-stream"}, json={})
+            m = http.post(
+                "/mcp", headers={**header, "Accept": "application/json, text/event-stream"}, json={}
+            )
             assert m.status_code == 401
 
     env = {"CONEXOR_SERVER": server, "CONEXOR_API_KEY": key}
@@ -167,8 +234,10 @@ def test_wrong_missing_malformed_and_revoked_keys(account: tuple[str, str]) -> N
     run_cli("keys", "revoke", second["key_id"], env=env)
     denied = run_cli("db", "list", env={**env, "CONEXOR_API_KEY": second["api_key"]}, check=False)
     assert denied.returncode == 1 and denied.stderr.strip() == "error: invalid API key"
-    with pytest.raises(BaseException):  # noqa: PT011 - the SDK wraps the 401 in an ExceptionGroup
+    # The SDK reports the 401 as an MCPError inside (nested) exception groups.
+    with pytest.raises(ExceptionGroup) as caught:
         call(server, second["api_key"], "list_databases", {})
+    assert caught.group_contains(MCPError)
 
 
 def test_repeated_failures_are_rate_limited(live_server: LiveServer) -> None:
@@ -199,4 +268,6 @@ def test_url_never_on_argv_and_read_from_stdin(live_server: LiveServer, tmp_path
     none = run_cli("db", "add", "nourl", env=env, check=False)
     assert none.returncode == 1 and "CONEXOR_DB_URL" in none.stderr
     bad = add_db(live_server.url, data["api_key"], "bad", "oracle://u:pw@h/db")
-    assert bad.returncode == 1 and "unsupported database URL" in bad.stderr and "pw" not in bad.stderr
+    assert (
+        bad.returncode == 1 and "unsupported database URL" in bad.stderr and "pw" not in bad.stderr
+    )

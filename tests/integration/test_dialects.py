@@ -40,26 +40,47 @@ def test_postgresql_end_to_end(live_server: LiveServer, pg_db: str) -> None:
     assert cols["id"][3] == "PK"
 
     q = call(
-        live_server.url, key, "query",
-        {"database": "pg", "sql": "SELECT c.id, c.balance, c.joined, o.meta FROM customers c "
-         "JOIN orders o ON o.customer_id = c.id ORDER BY c.id", "max_rows": 2},
+        live_server.url,
+        key,
+        "query",
+        {
+            "database": "pg",
+            "sql": "SELECT c.id, c.balance, c.joined, o.meta FROM customers c "
+            "JOIN orders o ON o.customer_id = c.id ORDER BY c.id",
+            "max_rows": 2,
+        },
     )
     assert not q.is_error, q.content
-    assert q.structured_content["rows"] == [[1, "10.50", "2024-01-02", {"n": 1}], [2, "21.00", "2024-01-03", {"n": 2}]]
+    assert q.structured_content["rows"] == [
+        [1, "10.50", "2024-01-02", {"n": 1}],
+        [2, "21.00", "2024-01-03", {"n": 2}],
+    ]
     assert q.structured_content["truncated"] is True
 
     analytics = call(
-        live_server.url, key, "query",
-        {"database": "pg", "sql": "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY balance) AS p50 FROM customers"},
+        live_server.url,
+        key,
+        "query",
+        {
+            "database": "pg",
+            "sql": "SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY balance) AS p50 FROM customers",
+        },
     )
     assert not analytics.is_error
     assert analytics.structured_content["rows"] == [[215.25]]
 
-    stacked = call(live_server.url, key, "query", {"database": "pg", "sql": "COMMIT; DROP TABLE orders"})
+    stacked = call(
+        live_server.url, key, "query", {"database": "pg", "sql": "COMMIT; DROP TABLE orders"}
+    )
     assert stacked.is_error
     cte = call(
-        live_server.url, key, "query",
-        {"database": "pg", "sql": "WITH d AS (DELETE FROM orders RETURNING *) SELECT count(*) FROM d"},
+        live_server.url,
+        key,
+        "query",
+        {
+            "database": "pg",
+            "sql": "WITH d AS (DELETE FROM orders RETURNING *) SELECT count(*) FROM d",
+        },
     )
     assert cte.is_error
     missing = call(live_server.url, key, "query", {"database": "pg", "sql": "SELECT * FROM nope"})
@@ -79,7 +100,10 @@ def test_mariadb_end_to_end(live_server: LiveServer, maria_db: str) -> None:
             "CREATE TABLE items (id INT PRIMARY KEY, product_id INT NOT NULL, "
             "FOREIGN KEY (product_id) REFERENCES products(id))"
         )
-        cur.executemany("INSERT INTO products (sku, price) VALUES (%s, %s)", [(f"S{i}", i * 1.25) for i in range(1, 21)])
+        cur.executemany(
+            "INSERT INTO products (sku, price) VALUES (%s, %s)",
+            [(f"S{i}", i * 1.25) for i in range(1, 21)],
+        )
         cur.executemany("INSERT INTO items VALUES (%s, %s)", [(i, i) for i in range(1, 21)])
     key = signup(live_server.url)["api_key"]
     proc = add_db(live_server.url, key, "maria", f"mysql://root@127.0.0.1:3306/{maria_db}")
@@ -92,12 +116,21 @@ def test_mariadb_end_to_end(live_server: LiveServer, maria_db: str) -> None:
     cols = {r[0]: r for r in desc.structured_content["rows"]}
     assert "products.id" in cols["product_id"][3]
 
-    q = call(live_server.url, key, "query", {"database": "maria", "sql": "SELECT sku, price FROM products ORDER BY id", "max_rows": 3})
+    q = call(
+        live_server.url,
+        key,
+        "query",
+        {"database": "maria", "sql": "SELECT sku, price FROM products ORDER BY id", "max_rows": 3},
+    )
     assert q.structured_content["rows"] == [["S1", "1.25"], ["S2", "2.50"], ["S3", "3.75"]]
     assert q.structured_content["truncated"] is True
 
-    for sql in ("/*!50000 DELETE FROM items */ SELECT 1", "SELECT 1; DELETE FROM items", "DELETE FROM items",
-                "SELECT * FROM items FOR UPDATE"):
+    for sql in (
+        "/*!50000 DELETE FROM items */ SELECT 1",
+        "SELECT 1; DELETE FROM items",
+        "DELETE FROM items",
+        "SELECT * FROM items FOR UPDATE",
+    ):
         r = call(live_server.url, key, "query", {"database": "maria", "sql": sql})
         assert r.is_error, sql
     with pymysql.connect(**MARIA, database=maria_db) as conn, conn.cursor() as cur:

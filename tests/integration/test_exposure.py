@@ -23,7 +23,9 @@ from tests.integration.cli import add_db, call, run_cli, signup
 
 @pytest.mark.postgres
 @pytest.mark.mariadb
-def test_canary_password_never_escapes(live_server: LiveServer, pg_db: str, pg_admin, maria_db: str) -> None:
+def test_canary_password_never_escapes(
+    live_server: LiveServer, pg_db: str, pg_admin, maria_db: str
+) -> None:
     canary = "Canary-" + secrets.token_hex(8)
     pg_role = unique("cnx_canary")
     maria_user = unique("cnx_canary")
@@ -65,7 +67,9 @@ def test_canary_password_never_escapes(live_server: LiveServer, pg_db: str, pg_a
 
         # The database now rejects the password: the server path reports it without echoing it.
         with pymysql.connect(**MARIA, autocommit=True) as conn, conn.cursor() as cur:
-            cur.execute(f"ALTER USER '{maria_user}'@'%' IDENTIFIED BY 'changed-{secrets.token_hex(4)}'")
+            cur.execute(
+                f"ALTER USER '{maria_user}'@'%' IDENTIFIED BY 'changed-{secrets.token_hex(4)}'"
+            )
         refused = call(live_server.url, key, "query", {"database": "maria", "sql": "SELECT 2 AS y"})
         seen.append(refused.model_dump_json())
         assert refused.is_error
@@ -83,7 +87,9 @@ def test_canary_password_never_escapes(live_server: LiveServer, pg_db: str, pg_a
             assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
             seen += [proc.stdout, proc.stderr]
 
-        with httpx2.Client(base_url=live_server.url, headers={"Authorization": f"Bearer {key}"}) as http:
+        with httpx2.Client(
+            base_url=live_server.url, headers={"Authorization": f"Bearer {key}"}
+        ) as http:
             for path in ("/api/v1/databases", "/api/v1/audit", "/api/v1/me", "/api/openapi.json"):
                 seen.append(http.get(path).text)
         proc = run_cli("audit", "export", "--format", "jsonl", env=env)
@@ -100,7 +106,9 @@ def test_canary_password_never_escapes(live_server: LiveServer, pg_db: str, pg_a
     haystacks["server log"] = live_server.log_path.read_text(errors="replace")
     for path in Path(live_server.data_dir).rglob("*"):
         if path.is_file():
-            haystacks[str(path.relative_to(live_server.data_dir))] = path.read_bytes().decode("latin-1")
+            haystacks[str(path.relative_to(live_server.data_dir))] = path.read_bytes().decode(
+                "latin-1"
+            )
     assert len(haystacks["server log"]) > 0
     hits = [(where, n[:12]) for where, text in haystacks.items() for n in needles if n in text]
     assert hits == [], f"secrets found: {json.dumps(hits)}"

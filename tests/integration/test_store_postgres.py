@@ -21,7 +21,9 @@ def test_server_on_postgresql_store(pg_db: str, tmp_path: Path) -> None:
     try:
         key = signup(live.url)["api_key"]
         assert add_db(live.url, key, "shop", make_sqlite(tmp_path / "shop.db")).returncode == 0
-        r = call(live.url, key, "query", {"database": "shop", "sql": "SELECT count(*) FROM customers"})
+        r = call(
+            live.url, key, "query", {"database": "shop", "sql": "SELECT count(*) FROM customers"}
+        )
         assert r.structured_content["rows"] == [[30]]
         call(live.url, key, "query", {"database": "shop", "sql": "UPDATE customers SET name = 'x'"})
         env = {"CONEXOR_SERVER": live.url, "CONEXOR_API_KEY": key}
@@ -33,12 +35,26 @@ def test_server_on_postgresql_store(pg_db: str, tmp_path: Path) -> None:
     assert not (tmp_path / "data" / "conexor.db").exists()
 
     with psycopg.connect(store_url.replace("+psycopg", ""), autocommit=True) as conn:
-        for statement in ("UPDATE audit_records SET body = '{}'", "DELETE FROM audit_records", "TRUNCATE audit_records"):
+        for statement in (
+            "UPDATE audit_records SET body = '{}'",
+            "DELETE FROM audit_records",
+            "TRUNCATE audit_records",
+        ):
             with pytest.raises(psycopg.errors.RaiseException, match="append-only"):
                 conn.execute(statement)
         assert conn.execute("SELECT count(*) FROM audit_records").fetchone() == (2,)
-        tables = {r[0] for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")}
-        assert {"orgs", "users", "api_keys", "databases", "audit_records", "alembic_version"} <= tables
+        tables = {
+            r[0]
+            for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+        }
+        assert {
+            "orgs",
+            "users",
+            "api_keys",
+            "databases",
+            "audit_records",
+            "alembic_version",
+        } <= tables
 
 
 def test_sqlite_store_refuses_audit_changes(tmp_path: Path) -> None:

@@ -42,9 +42,12 @@ def export_command(
     api_key: ApiKeyOpt,
     fmt: Annotated[str, typer.Option("--format", help=f"One of: {', '.join(FORMATS)}.")] = "jsonl",
     since: Annotated[
-        str | None, typer.Option("--since", help="Only records at or after this UTC time (ISO 8601).")
+        str | None,
+        typer.Option("--since", help="Only records at or after this UTC time (ISO 8601)."),
     ] = None,
-    out_file: Annotated[Path | None, typer.Option("--out", help="Write here instead of stdout.")] = None,
+    out_file: Annotated[
+        Path | None, typer.Option("--out", help="Write here instead of stdout.")
+    ] = None,
 ) -> None:
     """Export audit records (never any row data) as JSON lines or CSV."""
     if fmt not in FORMATS:

@@ -82,13 +82,18 @@ def add(
     server: ServerOpt,
     api_key: ApiKeyOpt,
     mode: Annotated[
-        Literal["cloud", "agent"], typer.Option("--mode", help="cloud: encrypted upload; agent: on-premise agent.")
+        Literal["cloud", "agent"],
+        typer.Option("--mode", help="cloud: encrypted upload; agent: on-premise agent."),
     ] = "cloud",
-    url_stdin: Annotated[bool, typer.Option("--url-stdin", help="Read the connection URL from stdin.")] = False,
+    url_stdin: Annotated[
+        bool, typer.Option("--url-stdin", help="Read the connection URL from stdin.")
+    ] = False,
     max_rows: Annotated[
         int, typer.Option("--max-rows", min=1, max=MAX_ROWS_LIMIT, help="Row cap per query.")
     ] = 1000,
-    timeout_s: Annotated[int, typer.Option("--timeout", min=1, max=300, help="Query timeout in seconds.")] = 30,
+    timeout_s: Annotated[
+        int, typer.Option("--timeout", min=1, max=300, help="Query timeout in seconds.")
+    ] = 30,
     as_json: JsonOpt = False,
 ) -> None:
     """Register a database; in cloud mode the URL is encrypted here before upload."""
@@ -96,7 +101,9 @@ def add(
         raise CliError("agent mode is not available in this version; use --mode cloud")
     url = read_url(os.environ.get("CONEXOR_DB_URL"), url_stdin)
     with ApiClient(server, api_key) as api:
-        result = register_cloud_database(api, api_key, name, url, max_rows=max_rows, timeout_s=timeout_s)
+        result = register_cloud_database(
+            api, api_key, name, url, max_rows=max_rows, timeout_s=timeout_s
+        )
     if as_json:
         emit_json(result)
         return
@@ -117,7 +124,10 @@ def list_(server: ServerOpt, api_key: ApiKeyOpt, as_json: JsonOpt = False) -> No
     table(
         "Databases",
         ["name", "dialect", "mode", "tables", "max rows", "timeout s"],
-        [[d["name"], d["dialect"], d["mode"], d["tables"], d["max_rows"], d["timeout_s"]] for d in data["databases"]],
+        [
+            [d["name"], d["dialect"], d["mode"], d["tables"], d["max_rows"], d["timeout_s"]]
+            for d in data["databases"]
+        ],
     )
 
 
@@ -134,11 +144,13 @@ def remove(
     if as_json:
         emit_json(data)
         return
-    out.print(f"Removed database {name!r}. Consider rotating its password if the key may have leaked.")
+    out.print(
+        f"Removed database {name!r}. Consider rotating its password if the key may have leaked."
+    )
 
 
 @app.command("test")
-def test(
+def db_test(
     name: Annotated[str, typer.Argument(help="Database name.")],
     server: ServerOpt,
     api_key: ApiKeyOpt,
@@ -154,7 +166,9 @@ def test(
     for warning in data["warnings"]:
         err.print(f"warning: {warning}")
     if data["warnings"]:
-        err.print("warning: use a read-only role; the sandbox is defence in depth, not a substitute.")
+        err.print(
+            "warning: use a read-only role; the sandbox is defence in depth, not a substitute."
+        )
 
 
 _ = ConexorError

@@ -27,7 +27,7 @@ from conexor.config import Settings
 from conexor.mcp.remote import connect
 from conexor.sample import build_sample_database
 
-__all__ = ["demo_command", "client_configs"]
+__all__ = ["client_configs", "demo_command"]
 
 DEMO_CALLS: tuple[tuple[str, dict[str, Any]], ...] = (
     ("list_databases", {}),
@@ -61,11 +61,18 @@ def client_configs(base_url: str, api_key: str) -> dict[str, Any]:
             }
         },
         "Cursor (~/.cursor/mcp.json)": {
-            "mcpServers": {"conexor": {"url": mcp_url, "headers": {"Authorization": f"Bearer {api_key}"}}}
+            "mcpServers": {
+                "conexor": {"url": mcp_url, "headers": {"Authorization": f"Bearer {api_key}"}}
+            }
         },
         "VS Code (.vscode/mcp.json)": {
             "inputs": [
-                {"type": "promptString", "id": "conexor-key", "description": "conexor API key", "password": True}
+                {
+                    "type": "promptString",
+                    "id": "conexor-key",
+                    "description": "conexor API key",
+                    "password": True,
+                }
             ],
             "servers": {
                 "conexor": {
@@ -105,10 +112,13 @@ async def _calls(mcp_url: str, api_key: str) -> list[tuple[str, dict[str, Any], 
 
 def demo_command(
     data_dir: Annotated[
-        Path | None, typer.Option("--data-dir", help="Where to keep the demo store (default: a new temp dir).")
+        Path | None,
+        typer.Option("--data-dir", help="Where to keep the demo store (default: a new temp dir)."),
     ] = None,
     port: Annotated[int, typer.Option("--port", help="Port for the demo server.")] = 8080,
-    serve: Annotated[bool, typer.Option("--serve/--no-serve", help="Keep serving after the tour.")] = True,
+    serve: Annotated[
+        bool, typer.Option("--serve/--no-serve", help="Keep serving after the tour.")
+    ] = True,
 ) -> None:
     """Run a server with a sample database, make real MCP calls, show their audit records."""
     directory = data_dir or Path(tempfile.mkdtemp(prefix="conexor-demo-"))
@@ -122,11 +132,18 @@ def demo_command(
     try:
         out.print(f"[bold]conexor demo[/bold] — server on {base_url}, data in {directory}")
         with ApiClient(base_url) as api:
-            account = api.request("POST", "/signup", json={"email": f"demo-{int(time.time())}@example.com", "org": "Demo Shop"})
+            account = api.request(
+                "POST",
+                "/signup",
+                json={"email": f"demo-{int(time.time())}@example.com", "org": "Demo Shop"},
+            )
         api_key = account["api_key"]
         with ApiClient(base_url, api_key) as api:
             register_cloud_database(api, api_key, "shop", f"sqlite:///{sample}")
-            out.print("Added database 'shop': the URL was encrypted here; the server stored only ciphertext.\n")
+            out.print(
+                "Added database 'shop': the URL was encrypted here; "
+                "the server stored only ciphertext.\n"
+            )
             for name, args, result in anyio.run(_calls, f"{base_url}/mcp", api_key):
                 shown = json.dumps(args)[:100]
                 status = "[red]error[/red]" if result.is_error else "[green]ok[/green]"
@@ -140,8 +157,15 @@ def demo_command(
             ["seq", "time", "model", "tool", "outcome", "rows", "ms", "query hash", "record hash"],
             [
                 [
-                    r.seq, r.ts.strftime("%H:%M:%S"), r.model, r.tool, r.outcome, r.row_count,
-                    f"{r.duration_us / 1000:.1f}", (r.query_hash or "")[:8], r.record_hash[:8],
+                    r.seq,
+                    r.ts.strftime("%H:%M:%S"),
+                    r.model,
+                    r.tool,
+                    r.outcome,
+                    r.row_count,
+                    f"{r.duration_us / 1000:.1f}",
+                    (r.query_hash or "")[:8],
+                    r.record_hash[:8],
                 ]
                 for r in records
             ],
@@ -150,7 +174,10 @@ def demo_command(
         for title, config in client_configs(base_url, api_key).items():
             out.print(f"\n{title}:")
             out.print(json.dumps(config, indent=2), markup=False)
-        out.print(f"\nExport the trail: CONEXOR_API_KEY=... conexor audit export --server {base_url} --format csv")
+        out.print(
+            "\nExport the trail: CONEXOR_API_KEY=... "
+            f"conexor audit export --server {base_url} --format csv"
+        )
         if serve:
             out.print("\nServing; press Ctrl-C to stop.")
             while thread.is_alive():

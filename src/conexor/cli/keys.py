@@ -26,7 +26,10 @@ def list_(server: ServerOpt, api_key: ApiKeyOpt, as_json: JsonOpt = False) -> No
     table(
         "API keys",
         ["key id", "label", "created", "revoked"],
-        [[k["key_id"], k["label"], k["created_at"], "yes" if k["revoked"] else ""] for k in data["keys"]],
+        [
+            [k["key_id"], k["label"], k["created_at"], "yes" if k["revoked"] else ""]
+            for k in data["keys"]
+        ],
     )
 
 

@@ -52,7 +52,7 @@ def main() -> None:
     except ConexorError as exc:
         err.print(f"error: {exc.public}", markup=False)
         sys.exit(1)
-    except Exception as exc:  # the last-line handler: no traceback, it could carry a secret
+    except Exception as exc:  # noqa: BLE001 - the last-line handler: a traceback could carry a secret
         ref = secrets.token_hex(3)
         err.print(f"error: internal error (ref {ref}): {type(exc).__name__}")
         sys.exit(1)

@@ -23,7 +23,9 @@ def read_url(from_env: str | None, from_stdin: bool) -> str:
     elif sys.stdin.isatty():
         url = getpass.getpass("Connection URL (input hidden): ")
     else:
-        raise CliError("no connection URL: set CONEXOR_DB_URL, pass --url-stdin, or run in a terminal")
+        raise CliError(
+            "no connection URL: set CONEXOR_DB_URL, pass --url-stdin, or run in a terminal"
+        )
     url = url.strip()
     if not url:
         raise CliError("the connection URL is empty")

@@ -19,6 +19,7 @@ import mcp.types as types
 from mcp.server import Server
 from mcp.server.context import ServerRequestContext
 from mcp.server.lowlevel.server import NotificationOptions
+from mcp.server.models import InitializationOptions
 
 from conexor import __version__
 from conexor.audit.errors import AuditWriteFailed
@@ -44,11 +45,16 @@ _REJECTIONS = (QueryRejected, InvalidArguments, NotFound)
 
 class _GatewayServer(Server[Any]):
     # The HTTP transport never passes NotificationOptions; advertise listChanged here.
-    def create_initialization_options(  # type: ignore[no-untyped-def, override]
-        self, notification_options=None, *args, **kwargs
-    ):
+    def create_initialization_options(
+        self,
+        notification_options: NotificationOptions | None = None,
+        experimental_capabilities: dict[str, dict[str, Any]] | None = None,
+        extensions: dict[str, dict[str, Any]] | None = None,
+    ) -> InitializationOptions:
         return super().create_initialization_options(
-            notification_options or NotificationOptions(tools_changed=True), *args, **kwargs
+            notification_options or NotificationOptions(tools_changed=True),
+            experimental_capabilities,
+            extensions,
         )
 
 
@@ -170,7 +176,7 @@ def _model(ctx: ServerRequestContext[Any, Any], params: types.CallToolRequestPar
             return _short(header)
     meta = params.meta or {}
     for key in MODEL_META_KEYS:
-        value = meta.get(key)  # type: ignore[misc]
+        value = meta.get(key)
         if isinstance(value, str) and value:
             return _short(value)
     return None

@@ -28,8 +28,8 @@ from typing import Any, Final
 from urllib.parse import quote
 
 import psycopg
-import pymysql  # type: ignore[import-untyped]
-from pymysql.constants import CLIENT  # type: ignore[import-untyped]
+import pymysql
+from pymysql.constants import CLIENT
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy import exc as sa_exc
 

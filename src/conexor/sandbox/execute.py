@@ -44,9 +44,9 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Final, cast
 
 import psycopg
-import pymysql  # type: ignore[import-untyped]
-import pymysql.cursors  # type: ignore[import-untyped]
-from pymysql.constants import CLIENT  # type: ignore[import-untyped]
+import pymysql
+import pymysql.cursors
+from pymysql.constants import CLIENT
 from sqlalchemy import Engine
 
 from conexor.sandbox.connect import CONNECT_ERRORS, connection_error
@@ -257,7 +257,7 @@ def _run_mysql(
     collector = _Collector(limits)
     try:
         conn.rollback()
-        mariadb = "mariadb" in conn.get_server_info().lower()
+        mariadb = "mariadb" in conn.get_server_info().lower()  # type: ignore[no-untyped-call]
         with conn.cursor() as setup:
             # DDL commits implicitly and would run outside a read-only
             # transaction; a read-only session refuses it as well.

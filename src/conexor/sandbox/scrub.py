@@ -20,7 +20,7 @@ from collections.abc import Iterable
 from typing import Final
 
 import psycopg
-import pymysql  # type: ignore[import-untyped]
+import pymysql
 
 __all__ = ["describe", "redact", "sqlstate_of"]
 

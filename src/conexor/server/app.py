@@ -10,6 +10,9 @@ import logging
 import secrets
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+
+import anyio
+import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -69,8 +72,11 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        async with mcp_server.session_manager.run():  # mounted sub-app lifespans never run
+        async with mcp_server.session_manager.run(), anyio.create_task_group() as tasks:
+            # Mounted sub-app lifespans never run, hence the session manager here.
+            tasks.start_soon(_reap_idle_engines, pool, settings.engine_idle_s)
             yield
+            tasks.cancel_scope.cancel()
         pool.close()
         store.dispose()
 
@@ -130,6 +136,13 @@ def create_app(settings: Settings) -> FastAPI:
     return app
 
 
+async def _reap_idle_engines(pool: EnginePool, idle_s: float) -> None:
+    """Dispose idle engines (and the decrypted URLs inside them) even when no call arrives."""
+    while True:
+        await anyio.sleep(min(30.0, idle_s / 2))
+        await anyio.to_thread.run_sync(pool.reap)
+
+
 class _Edge:
     """Outermost ASGI layer: note the client address and refuse rate-limited clients on /mcp."""
 
@@ -154,4 +167,3 @@ class _Edge:
                     await response(scope, receive, send)
                     return
         await self.app(scope, receive, send)
-

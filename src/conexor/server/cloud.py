@@ -36,13 +36,15 @@ class CloudBackends:
     async def resolve(self, caller: Authenticated, record: DatabaseRecord) -> DirectBackend:
         """A backend for the database, opened with the caller's key."""
         if record.mode != "cloud" or record.envelope is None:
-            raise BadRequest(f"database {record.name!r} is in {record.mode} mode and has no agent connected")
+            raise BadRequest(
+                f"database {record.name!r} is in {record.mode} mode and has no agent connected"
+            )
         pool_key = (record.id, record.revision, caller.principal.key_id)
         engine = self._pool.get(pool_key)
         if engine is None:
             engine = await anyio.to_thread.run_sync(self._open, caller, record)
             engine = self._pool.put(pool_key, engine)
-        return DirectBackend(engine, record.dialect)  # type: ignore[arg-type]
+        return DirectBackend(engine, record.dialect)
 
     def _open(self, caller: Authenticated, record: DatabaseRecord) -> Engine:
         envelope = Envelope.from_json(record.envelope or "")

@@ -1,9 +1,9 @@
 """Server-side request errors::
 
-    AuthError (auth_error)
-     ├── InvalidApiKey (invalid_api_key)   wrong, missing, malformed or revoked key: one message
-     └── RateLimited (rate_limited)        too many failed attempts from one client
-    BadRequest (bad_request)               input the server refuses, with a one-line reason
+AuthError (auth_error)
+ ├── InvalidApiKey (invalid_api_key)   wrong, missing, malformed or revoked key: one message
+ └── RateLimited (rate_limited)        too many failed attempts from one client
+BadRequest (bad_request)               input the server refuses, with a one-line reason
 """
 
 from __future__ import annotations

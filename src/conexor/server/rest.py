@@ -87,7 +87,9 @@ def build_router(deps: RestDeps) -> APIRouter:
     """All ``/api/v1`` routes, bound to ``deps``."""
     router = APIRouter(prefix="/api/v1")
 
-    async def caller(request: Request, authorization: Annotated[str | None, Header()] = None) -> Authenticated:
+    async def caller(
+        request: Request, authorization: Annotated[str | None, Header()] = None
+    ) -> Authenticated:
         token = None
         if authorization and authorization[:7].lower() == "bearer ":
             token = authorization[7:]
@@ -155,7 +157,11 @@ def build_router(deps: RestDeps) -> APIRouter:
         verifier = make_verifier(key, deps.pepper)
         await anyio.to_thread.run_sync(
             lambda: deps.accounts.add_key(
-                who.principal, key_id=key.key_id, salt=verifier.salt, digest=verifier.digest, label=body.label
+                who.principal,
+                key_id=key.key_id,
+                salt=verifier.salt,
+                digest=verifier.digest,
+                label=body.label,
             )
         )
         return {"api_key": key.text, "key_id": key.key_id}
@@ -194,7 +200,9 @@ def build_router(deps: RestDeps) -> APIRouter:
         """Register a database from ciphertext and client-side schema metadata."""
         p = who.principal
         if not _NAME.match(body.name):
-            raise BadRequest("database name must start with a letter and use only letters, digits, - and _")
+            raise BadRequest(
+                "database name must start with a letter and use only letters, digits, - and _"
+            )
         try:
             uuid.UUID(body.id)
         except ValueError:
@@ -219,7 +227,9 @@ def build_router(deps: RestDeps) -> APIRouter:
                 raise BadRequest("the envelope has no wrap for the API key making this request")
             own = {k.key_id for k in deps.accounts.keys_of(p) if k.revoked_at is None}
             if not set(kids) <= own:
-                raise BadRequest("the envelope names API keys that are not active in this organisation")
+                raise BadRequest(
+                    "the envelope names API keys that are not active in this organisation"
+                )
             envelope_text = envelope.to_json()
             key_ids = kids
         elif body.envelope is not None:
@@ -263,7 +273,9 @@ def build_router(deps: RestDeps) -> APIRouter:
     async def test_database(who: Caller, name: str) -> dict[str, Any]:
         """Connect through the server path and report write privileges as warnings."""
         p = who.principal
-        record = await anyio.to_thread.run_sync(deps.databases.get_for_key, p.org_id, p.key_id, name)
+        record = await anyio.to_thread.run_sync(
+            deps.databases.get_for_key, p.org_id, p.key_id, name
+        )
         backend = await deps.backends.resolve(who, record)
         engine = backend.engine
         await anyio.to_thread.run_sync(probe, engine)
@@ -279,7 +291,9 @@ def build_router(deps: RestDeps) -> APIRouter:
     ) -> dict[str, Any]:
         """The organisation's audit records in order, a page at a time."""
         records = await anyio.to_thread.run_sync(
-            lambda: deps.audit.records(who.principal.org_id, after_seq=after_seq, since=since, limit=limit)
+            lambda: deps.audit.records(
+                who.principal.org_id, after_seq=after_seq, since=since, limit=limit
+            )
         )
         out = []
         for r in records:

@@ -80,7 +80,9 @@ class Accounts:
             raise Conflict("an account with this email already exists") from None
         return Principal(org.id, org.name, user.id, email, key_id)
 
-    def add_key(self, principal: Principal, *, key_id: str, salt: bytes, digest: bytes, label: str) -> None:
+    def add_key(
+        self, principal: Principal, *, key_id: str, salt: bytes, digest: bytes, label: str
+    ) -> None:
         """Store another key verifier for the calling user."""
         row = ApiKeyRow(
             id=key_id,
@@ -101,8 +103,14 @@ class Accounts:
             if row is None:
                 return None
             return KeyRecord(
-                row.id, row.org_id, row.user_id, row.salt, row.digest, row.label,
-                row.created_at, row.revoked_at,
+                row.id,
+                row.org_id,
+                row.user_id,
+                row.salt,
+                row.digest,
+                row.label,
+                row.created_at,
+                row.revoked_at,
             )
 
     def principal(self, key_id: str) -> Principal:
@@ -123,10 +131,14 @@ class Accounts:
         """Every key of the caller's organisation, revoked ones included."""
         with Session(self._engine, expire_on_commit=False) as session:
             rows = session.scalars(
-                select(ApiKeyRow).where(ApiKeyRow.org_id == principal.org_id).order_by(ApiKeyRow.created_at)
+                select(ApiKeyRow)
+                .where(ApiKeyRow.org_id == principal.org_id)
+                .order_by(ApiKeyRow.created_at)
             ).all()
             return [
-                KeyRecord(r.id, r.org_id, r.user_id, r.salt, r.digest, r.label, r.created_at, r.revoked_at)
+                KeyRecord(
+                    r.id, r.org_id, r.user_id, r.salt, r.digest, r.label, r.created_at, r.revoked_at
+                )
                 for r in rows
             ]
 

@@ -8,15 +8,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Literal, cast
 
 from sqlalchemy import Engine, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from conexor.sandbox import Dialect
 from conexor.store.errors import Conflict, NotFound
 from conexor.store.tables import DatabaseAccessRow, DatabaseRow
 
-__all__ = ["DatabaseRecord", "Databases", "NewDatabase"]
+__all__ = ["DatabaseRecord", "Databases", "Mode", "NewDatabase"]
+
+Mode = Literal["cloud", "agent"]
 
 
 @dataclass(frozen=True)
@@ -41,8 +45,8 @@ class DatabaseRecord:
     id: str
     org_id: str
     name: str
-    dialect: str
-    mode: str
+    dialect: Dialect
+    mode: Mode
     revision: int
     envelope: str | None
     schema_json: str
@@ -53,8 +57,17 @@ class DatabaseRecord:
 
 def _record(row: DatabaseRow) -> DatabaseRecord:
     return DatabaseRecord(
-        row.id, row.org_id, row.name, row.dialect, row.mode, row.revision, row.envelope,
-        row.schema_json, row.max_rows, row.timeout_s, row.created_at,
+        row.id,
+        row.org_id,
+        row.name,
+        cast(Dialect, row.dialect),
+        cast(Mode, row.mode),
+        row.revision,
+        row.envelope,
+        row.schema_json,
+        row.max_rows,
+        row.timeout_s,
+        row.created_at,
     )
 
 
@@ -86,7 +99,9 @@ class Databases:
             with Session(self._engine, expire_on_commit=False) as session, session.begin():
                 session.add(row)
                 session.flush()
-                session.add_all(DatabaseAccessRow(database_id=new.id, api_key_id=k) for k in new.key_ids)
+                session.add_all(
+                    DatabaseAccessRow(database_id=new.id, api_key_id=k) for k in new.key_ids
+                )
         except IntegrityError:
             raise Conflict(f"a database named {new.name!r} already exists") from None
         return _record(row)
@@ -122,6 +137,8 @@ class Databases:
         """Delete the database, its envelope and its access rows."""
         record = self.get_for_key(org_id, key_id, name)
         with Session(self._engine, expire_on_commit=False) as session, session.begin():
-            session.execute(delete(DatabaseAccessRow).where(DatabaseAccessRow.database_id == record.id))
+            session.execute(
+                delete(DatabaseAccessRow).where(DatabaseAccessRow.database_id == record.id)
+            )
             session.execute(delete(DatabaseRow).where(DatabaseRow.id == record.id))
         return record

@@ -1,8 +1,8 @@
 """Store errors::
 
-    StoreError (store_error)
-     ├── NotFound (not_found)
-     └── Conflict (conflict)
+StoreError (store_error)
+ ├── NotFound (not_found)
+ └── Conflict (conflict)
 """
 
 from __future__ import annotations

@@ -35,12 +35,14 @@ def validate_arguments(schema: Mapping[str, Any], arguments: Mapping[str, Any]) 
 def _describe(error: ValidationError, schema: Mapping[str, Any]) -> str:
     name = ".".join(str(p) for p in error.path) or None
     rule = error.validator
+    instance: Any = error.instance
     if rule == "required":
-        missing = [r for r in error.validator_value if r not in error.instance]
+        required: list[str] = list(error.validator_value)  # type: ignore[arg-type]
+        missing = [r for r in required if r not in instance]
         return f"missing required argument {missing[0]!r}" if missing else "missing argument"
     if rule == "additionalProperties":
         allowed = sorted(schema.get("properties", {}))
-        extra = sorted(set(error.instance) - set(allowed))
+        extra = sorted(set(instance) - set(allowed))
         shown = ", ".join(repr(e[:40]) for e in extra[:3])
         return f"unknown argument {shown}; allowed: {', '.join(allowed) or 'none'}"
     if name is None:

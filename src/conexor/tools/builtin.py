@@ -18,6 +18,7 @@ from conexor.sandbox import Limits, QueryRejected, check
 from conexor.schema import Snapshot, describe, table_list
 from conexor.server.auth import Authenticated
 from conexor.store import DatabaseRecord, Databases, NotFound
+from conexor.store.databases import Mode
 from conexor.tools.arguments import InvalidArguments
 
 __all__ = ["BuiltinTools", "CallFacts", "ToolOutput"]
@@ -30,7 +31,7 @@ class CallFacts:
     """What the audit record needs to know about a call, filled in as the call proceeds."""
 
     database: str | None = None
-    mode: str | None = None
+    mode: Mode | None = None
     query_hash: str | None = None
     row_count: int | None = None
 
@@ -39,7 +40,7 @@ class CallFacts:
 class ToolOutput:
     """A successful tool result: the contract's structured content."""
 
-    structured: dict[str, Any]
+    structured: dict[str, object]
 
 
 class BuiltinTools:
@@ -56,11 +57,9 @@ class BuiltinTools:
         if name == "list_databases":
             return self._list_databases(caller, facts)
         if name == "list_tables":
-            record = self._database(caller, args["database"], facts)
-            facts.row_count = None
-            result = table_list(_snapshot(record))
-            facts.row_count = result["row_count"]
-            return ToolOutput(result)
+            snapshot = _snapshot(self._database(caller, args["database"], facts))
+            facts.row_count = len(snapshot.tables)
+            return ToolOutput(table_list(snapshot))
         if name == "describe_table":
             record = self._database(caller, args["database"], facts)
             table = _snapshot(record).find_table(args["table"])
@@ -69,9 +68,8 @@ class BuiltinTools:
                     f"unknown table {args['table'][:80]!r} in database {record.name!r}; "
                     "call list_tables to see what exists"
                 )
-            result = describe(table)
-            facts.row_count = result["row_count"]
-            return ToolOutput(result)
+            facts.row_count = len(table.columns)
+            return ToolOutput(describe(table))
         if name == "query":
             return await self._query(caller, args, facts)
         raise InvalidArguments(f"unknown tool {name[:64]!r}")
@@ -94,7 +92,9 @@ class BuiltinTools:
     def _database(self, caller: Authenticated, name: str, facts: CallFacts) -> DatabaseRecord:
         facts.database = name
         try:
-            record = self._databases.get_for_key(caller.principal.org_id, caller.principal.key_id, name)
+            record = self._databases.get_for_key(
+                caller.principal.org_id, caller.principal.key_id, name
+            )
         except NotFound:
             raise NotFound(
                 f"unknown database {name[:64]!r}; call list_databases to see what this key may use"
@@ -102,17 +102,20 @@ class BuiltinTools:
         facts.mode = record.mode
         return record
 
-    async def _query(self, caller: Authenticated, args: Mapping[str, Any], facts: CallFacts) -> ToolOutput:
+    async def _query(
+        self, caller: Authenticated, args: Mapping[str, Any], facts: CallFacts
+    ) -> ToolOutput:
         record = self._database(caller, args["database"], facts)
         sql: str = args["sql"]
-        verdict = check(sql, record.dialect)  # type: ignore[arg-type]
+        verdict = check(sql, record.dialect)
         facts.query_hash = query_hash(verdict.normalized or sql.strip())
         if not verdict.allowed:
             raise QueryRejected(verdict.rule, verdict.reason)
         max_rows = args.get("max_rows", record.max_rows)
         if max_rows > record.max_rows:
             raise InvalidArguments(
-                f"argument 'max_rows' must be between 1 and {record.max_rows} for database {record.name!r}"
+                f"argument 'max_rows' must be between 1 and {record.max_rows} "
+                f"for database {record.name!r}"
             )
         limits = Limits(max_rows=max_rows, timeout_s=float(record.timeout_s))
         backend = await self._resolve_backend(caller, record)
