@@ -17,6 +17,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request
 from pydantic import BaseModel, Field
 
 from conexor.crypto import (
+    MIN_ITERATIONS,
     CryptoError,
     Envelope,
     generate_api_key,
@@ -213,27 +214,22 @@ def build_router(deps: RestDeps) -> APIRouter:
             raise BadRequest("schema metadata is malformed") from None
         if snapshot.dialect != body.dialect:
             raise BadRequest("schema metadata is for a different dialect")
-        envelope_text: str | None = None
-        key_ids: tuple[str, ...] = (p.key_id,)
-        if body.mode == "cloud":
-            if body.envelope is None:
-                raise BadRequest("cloud mode needs the encrypted connection string (envelope)")
-            try:
-                envelope = Envelope.from_json(json.dumps(body.envelope))
-            except CryptoError as exc:
-                raise BadRequest(exc.public) from None
-            kids = tuple(w.key_id for w in envelope.wraps)
-            if p.key_id not in kids:
-                raise BadRequest("the envelope has no wrap for the API key making this request")
-            own = {k.key_id for k in deps.accounts.keys_of(p) if k.revoked_at is None}
-            if not set(kids) <= own:
-                raise BadRequest(
-                    "the envelope names API keys that are not active in this organisation"
-                )
-            envelope_text = envelope.to_json()
-            key_ids = kids
-        elif body.envelope is not None:
-            raise BadRequest("agent mode takes no connection string, not even encrypted")
+        if body.mode != "cloud":
+            raise BadRequest("agent mode is not available in this version; use cloud mode")
+        if body.envelope is None:
+            raise BadRequest("cloud mode needs the encrypted connection string (envelope)")
+        try:
+            envelope = Envelope.from_json(json.dumps(body.envelope))
+        except CryptoError as exc:
+            raise BadRequest(exc.public) from None
+        if any(w.iterations < MIN_ITERATIONS for w in envelope.wraps):
+            raise BadRequest(f"every wrap must use at least {MIN_ITERATIONS} PBKDF2 iterations")
+        key_ids = envelope.key_ids
+        if p.key_id not in key_ids:
+            raise BadRequest("the envelope has no wrap for the API key making this request")
+        keys = await anyio.to_thread.run_sync(deps.accounts.keys_of, p)
+        if not set(key_ids) <= {k.key_id for k in keys if k.revoked_at is None}:
+            raise BadRequest("the envelope names API keys that are not active in this organisation")
         record = await anyio.to_thread.run_sync(
             lambda: deps.databases.add(
                 p.org_id,
@@ -243,7 +239,7 @@ def build_router(deps: RestDeps) -> APIRouter:
                     name=body.name,
                     dialect=body.dialect,
                     mode=body.mode,
-                    envelope=envelope_text,
+                    envelope=envelope.to_json(),
                     schema_json=json.dumps(snapshot.to_json(), separators=(",", ":")),
                     max_rows=body.max_rows,
                     timeout_s=body.timeout_s,

@@ -1,1 +1,1 @@
-"""tools."""
+"""The MCP tools a caller sees: catalog, argument validation, built-in implementations."""
