@@ -277,13 +277,18 @@ def test_agent_mode_is_refused_clearly(live_server: LiveServer, tmp_path: Path) 
     key = signup(live_server.url)["api_key"]
     proc = add_db(live_server.url, key, "onprem", make_sqlite(tmp_path / "a.db"), "--mode", "agent")
     assert proc.returncode == 1
-    assert proc.stderr.strip() == "error: agent mode is not available in this version; use --mode cloud"
+    assert (
+        proc.stderr.strip()
+        == "error: agent mode is not available in this version; use --mode cloud"
+    )
 
 
 def test_cli_without_server_or_key_says_what_is_missing() -> None:
     proc = run_cli("db", "list", check=False)
     assert proc.returncode == 2
     assert "--server" in proc.stderr
-    down = run_cli("db", "list", "--server", "http://127.0.0.1:9", "--api-key", "cnx_x_y", check=False)
+    down = run_cli(
+        "db", "list", "--server", "http://127.0.0.1:9", "--api-key", "cnx_x_y", check=False
+    )
     assert down.returncode == 1
     assert down.stderr.strip() == "error: could not reach the conexor server at http://127.0.0.1:9"

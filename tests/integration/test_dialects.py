@@ -89,6 +89,20 @@ def test_postgresql_end_to_end(live_server: LiveServer, pg_db: str) -> None:
         assert conn.execute("SELECT count(*) FROM orders").fetchone() == (40,)
 
 
+@pytest.mark.postgres
+def test_postgresql_timeout_cancels_the_query(live_server: LiveServer, pg_db: str) -> None:
+    key = signup(live_server.url)["api_key"]
+    url = f"postgresql://postgres@127.0.0.1:5432/{pg_db}"
+    proc = add_db(live_server.url, key, "slow", url, "--timeout", "1")
+    assert proc.returncode == 0, proc.stderr
+    slow = call(live_server.url, key, "query", {"database": "slow", "sql": "SELECT pg_sleep(5)"})
+    assert slow.is_error
+    assert "time limit" in slow.content[0].text  # type: ignore[union-attr]
+    # The pooled connection is clean afterwards.
+    fast = call(live_server.url, key, "query", {"database": "slow", "sql": "SELECT 1 AS ok"})
+    assert fast.structured_content["rows"] == [[1]]
+
+
 @pytest.mark.mariadb
 def test_mariadb_end_to_end(live_server: LiveServer, maria_db: str) -> None:
     with pymysql.connect(**MARIA, database=maria_db, autocommit=True) as conn, conn.cursor() as cur:

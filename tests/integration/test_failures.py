@@ -87,3 +87,18 @@ def test_model_from_call_meta(live_server: LiveServer, tmp_path: Path) -> None:
     env = {"CONEXOR_SERVER": live_server.url, "CONEXOR_API_KEY": key}
     last = json.loads(run_cli("audit", "export", env=env).stdout.splitlines()[-1])
     assert (last["client_name"], last["model"]) == ("meta-client", "claude-x")
+
+
+def test_no_result_without_its_audit_record(live_server: LiveServer, tmp_path: Path) -> None:
+    """Fail closed: when the record cannot be written, the caller gets no data."""
+    key = _two_databases(live_server, tmp_path)
+    assert not call(live_server.url, key, "list_databases", {}).is_error
+    with _store(live_server) as store:
+        store.execute("DELETE FROM audit_heads")  # the chain head is gone: appends must fail
+    result = call(
+        live_server.url, key, "query", {"database": "one", "sql": "SELECT name FROM customers"}
+    )
+    assert result.is_error
+    assert text_of(result) == "the audit record could not be written, so the result was withheld"
+    assert result.structured_content is None
+    assert "Name0" not in result.model_dump_json()

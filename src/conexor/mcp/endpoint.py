@@ -40,6 +40,7 @@ log = logging.getLogger("conexor.mcp")
 
 MODEL_HEADER = "x-conexor-model"
 MODEL_META_KEYS = ("conexor.io/model", "model")
+WITHHELD = "the audit record could not be written, so the result was withheld"
 _REJECTIONS = (QueryRejected, InvalidArguments, NotFound)
 
 
@@ -114,9 +115,9 @@ def build_mcp_server(tools: BuiltinTools, audit: AuditLog) -> Server[Any]:
         draft = _draft(ctx, caller, params, args, facts, outcome, error_code, started)
         try:
             await anyio.to_thread.run_sync(audit.append, draft)
-        except AuditWriteFailed as exc:
+        except AuditWriteFailed:
             log.error("audit write failed for org %s; result withheld", caller.principal.org_id)
-            return _error(exc.public)
+            return _error(WITHHELD)
         return result
 
     return _GatewayServer(
