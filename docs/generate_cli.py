@@ -9,6 +9,10 @@ import sys
 from pathlib import Path
 from typing import Any
 
+# Fixed rendering, whatever the terminal: set before typer and rich are imported.
+os.environ.update({"COLUMNS": "100", "NO_COLOR": "1", "TERM": "dumb"})
+os.environ.pop("FORCE_COLOR", None)
+
 import typer.main
 
 from conexor.cli.main import app
@@ -45,7 +49,6 @@ def render() -> str:
 
 
 if __name__ == "__main__":
-    os.environ.setdefault("NO_COLOR", "1")
     text = render()
     if "--check" in sys.argv:
         sys.exit(0 if TARGET.read_text() == text else 1)

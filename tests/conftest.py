@@ -1,14 +1,11 @@
 """Shared fixtures: real PostgreSQL/MariaDB databases and a live conexor server.
 
 Database fixtures create a uniquely named database and drop it afterwards, so
-tests run repeatedly and in any order. When a server is missing the tests skip
-with a reason, except under ``CONEXOR_REQUIRE_SERVICES=1`` (CI), where they fail.
+tests run repeatedly and in any order (see ``tests/services.py``).
 """
 
 from __future__ import annotations
 
-import os
-import secrets
 import threading
 import time
 from collections.abc import Iterator
@@ -21,29 +18,14 @@ import pytest
 import uvicorn
 
 from conexor.config import Settings
+from tests.services import mariadb_admin_connection, pg_admin_connection, unique
 
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
-MARIA = {"host": "127.0.0.1", "port": 3306, "user": "root", "password": ""}
-
-
-def _unavailable(what: str) -> None:
-    if os.environ.get("CONEXOR_REQUIRE_SERVICES") == "1":
-        pytest.fail(f"{what} is required here but not reachable")
-    pytest.skip(f"{what} not reachable")
-
-
-def unique(prefix: str) -> str:
-    """A fresh lowercase identifier, safe to splice into DDL."""
-    return f"{prefix}_{secrets.token_hex(6)}"
+__all__ = ["LiveServer", "run_live_server"]
 
 
 @pytest.fixture
 def pg_admin() -> Iterator[psycopg.Connection]:
-    try:
-        conn = psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=5)
-    except psycopg.OperationalError:
-        _unavailable("PostgreSQL at 127.0.0.1:5432")
-    with conn:
+    with pg_admin_connection() as conn:
         yield conn
 
 
@@ -60,11 +42,7 @@ def pg_db(pg_admin: psycopg.Connection) -> Iterator[str]:
 
 @pytest.fixture
 def maria_admin() -> Iterator[pymysql.connections.Connection]:
-    try:
-        conn = pymysql.connect(**MARIA, autocommit=True, connect_timeout=5)
-    except pymysql.err.OperationalError:
-        _unavailable("MariaDB at 127.0.0.1:3306")
-    with conn:
+    with mariadb_admin_connection() as conn:
         yield conn
 
 

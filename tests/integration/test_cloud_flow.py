@@ -240,6 +240,22 @@ def test_wrong_missing_malformed_and_revoked_keys(account: tuple[str, str]) -> N
     assert caught.group_contains(MCPError)
 
 
+def test_revoking_a_key_that_was_in_use_cuts_it_off(account: tuple[str, str]) -> None:
+    server, key = account
+    assert not call(server, key, "query", {"database": "shop", "sql": "SELECT 1"}).is_error
+    env = {"CONEXOR_SERVER": server, "CONEXOR_API_KEY": key}
+    other = json.loads(run_cli("keys", "create", "--json", env=env).stdout)
+    key_id = key.split("_")[1]
+    run_cli("keys", "revoke", key_id, env={**env, "CONEXOR_API_KEY": other["api_key"]})
+    with pytest.raises(ExceptionGroup) as caught:
+        call(server, key, "query", {"database": "shop", "sql": "SELECT 1"})
+    assert caught.group_contains(MCPError)
+    listed = json.loads(
+        run_cli("keys", "list", "--json", env={**env, "CONEXOR_API_KEY": other["api_key"]}).stdout
+    )
+    assert {k["key_id"]: k["revoked"] for k in listed["keys"]}[key_id] is True
+
+
 def test_repeated_failures_are_rate_limited(live_server: LiveServer) -> None:
     with httpx2.Client(base_url=live_server.url) as http:
         codes = [

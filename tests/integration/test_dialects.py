@@ -6,8 +6,9 @@ import psycopg
 import pymysql
 import pytest
 
-from tests.conftest import MARIA, LiveServer
+from tests.conftest import LiveServer
 from tests.integration.cli import add_db, call, signup
+from tests.services import MARIA
 
 PG_SCHEMA = """
 CREATE TABLE customers (id serial PRIMARY KEY, name text NOT NULL, joined date, balance numeric(10,2));

@@ -17,8 +17,9 @@ import httpx2
 import pymysql
 import pytest
 
-from tests.conftest import MARIA, LiveServer, unique
+from tests.conftest import LiveServer
 from tests.integration.cli import add_db, call, run_cli, signup
+from tests.services import MARIA, unique
 
 
 @pytest.mark.postgres

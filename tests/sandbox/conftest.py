@@ -6,7 +6,6 @@ so no secret appears here.
 
 from __future__ import annotations
 
-import secrets
 import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +16,7 @@ import pytest
 from sqlalchemy import Engine
 
 from conexor.sandbox import create_database_engine
+from tests.services import mariadb_admin_connection, pg_admin_connection, unique
 
 PG_HOST = "127.0.0.1"
 PG_PORT = 5432
@@ -26,31 +26,12 @@ MARIADB_PORT = 3306
 ROWS = 25
 
 
-def unique(prefix: str) -> str:
-    return f"{prefix}_{secrets.token_hex(6)}"
-
-
 def pg_admin() -> psycopg.Connection:
-    try:
-        return psycopg.connect(
-            host=PG_HOST, port=PG_PORT, user="postgres", dbname="test", autocommit=True
-        )
-    except psycopg.OperationalError:
-        pytest.skip("PostgreSQL is not reachable at 127.0.0.1:5432")
+    return pg_admin_connection()
 
 
 def mariadb_admin(database: str | None = None) -> pymysql.Connection:
-    try:
-        return pymysql.connect(
-            host=MARIADB_HOST,
-            port=MARIADB_PORT,
-            user="root",
-            password="",
-            database=database,
-            autocommit=True,
-        )
-    except pymysql.err.OperationalError:
-        pytest.skip("MariaDB is not reachable at 127.0.0.1:3306")
+    return mariadb_admin_connection(database)
 
 
 @pytest.fixture

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,12 +9,9 @@ import pytest
 import sqlalchemy as sa
 from schema_servers import MARIADB_ADMIN_URL, PG_ADMIN_URL
 from sqlalchemy.exc import OperationalError
+from tests.services import unavailable, unique
 
 from conexor.sample import build_sample_database
-
-
-def _unique(prefix: str) -> str:
-    return f"{prefix}_{secrets.token_hex(6)}"
 
 
 def _admin(url: str) -> sa.Engine:
@@ -25,7 +21,7 @@ def _admin(url: str) -> sa.Engine:
             pass
     except OperationalError:
         engine.dispose()
-        pytest.skip(f"database server for {engine.dialect.name} is not reachable")
+        unavailable(f"the {engine.dialect.name} test server")
     return engine
 
 
@@ -39,7 +35,7 @@ def sample_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def pg_engine() -> Iterator[sa.Engine]:
     admin = _admin(PG_ADMIN_URL)
-    name = _unique("cnx_schema")
+    name = unique("cnx_schema")
     with admin.connect() as conn:
         conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
     engine = sa.create_engine(sa.make_url(PG_ADMIN_URL).set(database=name), poolclass=sa.NullPool)
@@ -55,7 +51,7 @@ def pg_engine() -> Iterator[sa.Engine]:
 @pytest.fixture
 def mariadb_engine() -> Iterator[sa.Engine]:
     admin = _admin(MARIADB_ADMIN_URL)
-    name = _unique("cnx_schema")
+    name = unique("cnx_schema")
     with admin.connect() as conn:
         conn.exec_driver_sql(f"CREATE DATABASE `{name}`")
     engine = sa.create_engine(

@@ -96,7 +96,6 @@ def create_app(settings: Settings) -> FastAPI:
                 audit=audit,
                 authenticator=authenticator,
                 backends=backends,
-                pool=pool,
                 pepper=settings.pepper.reveal(),
                 default_max_rows=settings.default_max_rows,
                 default_timeout_s=settings.default_timeout_s,

@@ -46,6 +46,15 @@ class CloudBackends:
             engine = self._pool.put(pool_key, engine)
         return DirectBackend(engine, record.dialect)
 
+    def forget_key(self, key_id: str) -> None:
+        """Drop every engine and derived key of a revoked API key, at once."""
+        self._pool.discard(lambda k: k[2] == key_id)
+        self._kek_cache.discard_key_id(key_id)
+
+    def forget_database(self, database_id: str) -> None:
+        """Close every engine of a removed database."""
+        self._pool.discard(lambda k: k[0] == database_id)
+
     def _open(self, caller: Authenticated, record: DatabaseRecord) -> Engine:
         envelope = Envelope.from_json(record.envelope or "")
         kek = self._kek_cache.get_or_derive(envelope, caller.key)

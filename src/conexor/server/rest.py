@@ -27,7 +27,6 @@ from conexor.sandbox import MAX_ROWS_LIMIT, probe, write_privileges
 from conexor.schema import MalformedSchema, Snapshot
 from conexor.server.auth import Authenticated, Authenticator, client_address
 from conexor.server.cloud import CloudBackends
-from conexor.server.engines import EnginePool
 from conexor.server.errors import BadRequest
 from conexor.store import Accounts, AuditLog, Databases, NewDatabase
 
@@ -68,7 +67,6 @@ class RestDeps:
         audit: AuditLog,
         authenticator: Authenticator,
         backends: CloudBackends,
-        pool: EnginePool,
         pepper: bytes,
         default_max_rows: int,
         default_timeout_s: float,
@@ -78,7 +76,6 @@ class RestDeps:
         self.audit = audit
         self.authenticator = authenticator
         self.backends = backends
-        self.pool = pool
         self.pepper = pepper
         self.default_max_rows = default_max_rows
         self.default_timeout_s = default_timeout_s
@@ -171,7 +168,7 @@ def build_router(deps: RestDeps) -> APIRouter:
     async def revoke_key(who: Caller, key_id: str) -> dict[str, Any]:
         """Revoke a key; requests with it fail from now on and its pooled engines close."""
         await anyio.to_thread.run_sync(deps.accounts.revoke, who.principal, key_id[:32])
-        deps.pool.discard(lambda k: k[2] == key_id)
+        deps.backends.forget_key(key_id)
         return {"key_id": key_id, "revoked": True}
 
     @router.get("/databases")
@@ -262,7 +259,7 @@ def build_router(deps: RestDeps) -> APIRouter:
         """Delete the database's envelope and metadata; pooled engines close at once."""
         p = who.principal
         record = await anyio.to_thread.run_sync(deps.databases.remove, p.org_id, p.key_id, name)
-        deps.pool.discard(lambda k: k[0] == record.id)
+        deps.backends.forget_database(record.id)
         return {"name": record.name, "removed": True}
 
     @router.post("/databases/{name}/test")
