@@ -13,19 +13,20 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import anyio
 import typer
-import uvicorn
 
 from conexor.cli.audit import fetch_records
 from conexor.cli.client import ApiClient, CliError
 from conexor.cli.db import register_cloud_database
 from conexor.cli.output import out, table
 from conexor.config import Settings
-from conexor.mcp.remote import connect
 from conexor.sample import build_sample_database
+
+if TYPE_CHECKING:
+    import uvicorn
 
 __all__ = ["client_configs", "demo_command"]
 
@@ -86,6 +87,8 @@ def client_configs(base_url: str, api_key: str) -> dict[str, Any]:
 
 
 def _start(settings: Settings) -> tuple[uvicorn.Server, threading.Thread]:
+    import uvicorn
+
     from conexor.server.app import create_app
 
     config = uvicorn.Config(
@@ -103,6 +106,8 @@ def _start(settings: Settings) -> tuple[uvicorn.Server, threading.Thread]:
 
 
 async def _calls(mcp_url: str, api_key: str) -> list[tuple[str, dict[str, Any], Any]]:
+    from conexor.mcp.remote import connect
+
     results = []
     async with connect(mcp_url, api_key, client_name="conexor-demo", model="demo-script") as client:
         for name, args in DEMO_CALLS:
