@@ -93,6 +93,9 @@ def test_canary_password_never_escapes(
         ) as http:
             for path in ("/api/v1/databases", "/api/v1/audit", "/api/v1/me", "/api/openapi.json"):
                 seen.append(http.get(path).text)
+        for args in (("db", "list", "--json"), ("db", "remove", "pg", "--json"), ("keys", "list")):
+            proc = run_cli(*args, env=env)
+            seen += [proc.stdout, proc.stderr]
         proc = run_cli("audit", "export", "--format", "jsonl", env=env)
         seen.append(proc.stdout)
         assert len(proc.stdout.splitlines()) >= 12
