@@ -15,12 +15,16 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from conexor.audit.errors import AuditError
+from conexor.audit.notekey import SignerKey, generate_signer, parse_signer
 from conexor.errors import ConexorError
 
-__all__ = ["ConfigError", "Secret", "Settings", "load_pepper"]
+__all__ = ["ConfigError", "Secret", "Settings", "load_pepper", "load_signing_key"]
 
 PEPPER_FILE = "pepper"
 STORE_FILE = "conexor.db"
+SIGNING_KEY_FILE = "audit-signing.key"
+DEFAULT_KEY_NAME = "conexor-audit"
 
 
 class ConfigError(ConexorError):
@@ -63,6 +67,10 @@ class Settings:
     default_timeout_s: float = 30.0
     auth_failures_per_minute: int = 20
     allowed_hosts: tuple[str, ...] = ()
+    audit_signer: SignerKey | None = field(default=None, repr=False)
+    checkpoint_every_records: int = 1000
+    checkpoint_every_seconds: float = 60.0
+    checkpoint_heartbeat_seconds: float = 3600.0
 
     @classmethod
     def build(
@@ -93,6 +101,10 @@ class Settings:
             default_timeout_s=_float(env, "CONEXOR_QUERY_TIMEOUT", 30.0),
             auth_failures_per_minute=int(_float(env, "CONEXOR_AUTH_FAILURES_PER_MINUTE", 20)),
             allowed_hosts=allowed,
+            audit_signer=load_signing_key(data_dir, env),
+            checkpoint_every_records=int(_float(env, "CONEXOR_CHECKPOINT_RECORDS", 1000)),
+            checkpoint_every_seconds=_float(env, "CONEXOR_CHECKPOINT_SECONDS", 60.0),
+            checkpoint_heartbeat_seconds=_float(env, "CONEXOR_CHECKPOINT_HEARTBEAT", 3600.0),
         )
 
 
@@ -138,3 +150,32 @@ def load_pepper(data_dir: Path, env: Mapping[str, str]) -> Secret:
     if len(value) < 32:
         raise ConfigError("the pepper file in the data directory is too short")
     return Secret(value)
+
+
+def load_signing_key(data_dir: Path, env: Mapping[str, str]) -> SignerKey:
+    """The audit checkpoint signing key: ``CONEXOR_AUDIT_SIGNING_KEY`` or a 0600 file.
+
+    The key signs checkpoints that customers keep outside the server; keep it
+    on another host than the store (pass it through the environment from a
+    secret manager) so that a copy of the store cannot forge checkpoints.
+    """
+    raw = env.get("CONEXOR_AUDIT_SIGNING_KEY")
+    if raw:
+        try:
+            return parse_signer(raw)
+        except AuditError:
+            raise ConfigError("CONEXOR_AUDIT_SIGNING_KEY is not a signing key") from None
+    path = data_dir / SIGNING_KEY_FILE
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w", encoding="ascii") as out:
+            out.write(generate_signer(DEFAULT_KEY_NAME).to_text() + "\n")
+    mode = stat.S_IMODE(path.stat().st_mode)
+    if mode & 0o077:
+        raise ConfigError(
+            f"the audit signing key file in the data directory must have mode 0600, not {mode:o}"
+        )
+    try:
+        return parse_signer(path.read_text(encoding="ascii"))
+    except (AuditError, UnicodeDecodeError):
+        raise ConfigError("the audit signing key file in the data directory is malformed") from None

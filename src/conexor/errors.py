@@ -9,10 +9,11 @@ Each package has its own ``errors.py`` that subclasses :class:`ConexorError`
      │    ├── DecryptionFailed, MalformedEnvelope, WeakKdfParams
      │    └── MalformedApiKey
      ├── SandboxError                sandbox.errors
-     │    ├── QueryRejected, QueryTimeout, QueryFailed, InvalidLimits
+     │    ├── QueryRejected, QueryTimeout, QueryFailed, InvalidLimits, InvalidPolicy
      │    └── DatabaseUnreachable, DatabaseAuthFailed, UnsupportedDatabaseUrl
      ├── AuditError                  audit.errors
-     │    └── ChainBroken, AuditWriteFailed, MalformedRecord, UnknownFormat
+     │    ├── ChainBroken, AuditWriteFailed, MalformedRecord, UnknownFormat
+     │    └── CheckpointMismatch, BadSignature, MalformedCheckpoint, InvalidProof
      ├── SchemaError                 schema.errors
      │    └── MalformedSchema, SchemaTooLarge, IntrospectionFailed
      ├── StoreError                  store.errors

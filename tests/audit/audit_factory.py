@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime, timedelta
 
 from conexor.audit import (
     GENESIS,
     AuditDraft,
     AuditRecord,
+    Checkpoint,
+    SignerKey,
     normalize_params,
     query_hash,
     seal,
+    sign_checkpoint,
+    trail_root,
 )
 
 T0 = datetime(2026, 11, 29, 9, 11, 32, 250000, tzinfo=UTC)
+#: The test organisation's query-hash key (fixed so that vectors are reproducible).
+QH_KEY = hashlib.sha256(b"conexor/audit/tests/query-hash-key").digest()
 
 _CALLS = [
     ("list_databases", {}, None, "ok", None, 2, None),
@@ -67,7 +74,7 @@ def make_draft(i: int) -> AuditDraft:
         outcome=outcome,  # type: ignore[arg-type]
         error_code=error_code,
         row_count=row_count,
-        query_hash=query_hash(sql) if sql else None,
+        query_hash=query_hash(sql, QH_KEY) if sql else None,
         duration_us=1500 + 731 * i,
     )
 
@@ -81,3 +88,34 @@ def make_trail(n: int) -> list[AuditRecord]:
         out.append(rec)
         prev = rec.record_hash
     return out
+
+
+#: The test log's signing key (a fixed seed, so checkpoint vectors are exact).
+SIGNER = SignerKey(
+    "conexor.test/audit", hashlib.sha256(b"conexor/audit/tests/signing-key").digest()
+)
+#: A different key with the same name: what a forger without the real key holds.
+FORGER = SignerKey("conexor.test/audit", hashlib.sha256(b"conexor/audit/tests/forger-key").digest())
+ORIGIN = "conexor.test/audit/org_7Qx2"
+
+
+def reseal(trail: list[AuditRecord], start: int) -> list[AuditRecord]:
+    """Recompute hashes and links from index ``start`` on, as a forger with store access would."""
+    out = list(trail[:start])
+    for rec in trail[start:]:
+        prev = out[-1].record_hash if out else GENESIS
+        out.append(seal(rec.draft(), seq=len(out) + 1, prev_hash=prev))
+    return out
+
+
+def checkpoint_of(
+    trail: list[AuditRecord], size: int, *, key: SignerKey = SIGNER, seconds: int = 0
+) -> Checkpoint:
+    """A signed checkpoint of the first ``size`` records of ``trail``."""
+    return sign_checkpoint(
+        key,
+        origin=ORIGIN,
+        size=size,
+        root=trail_root(trail[:size]),
+        time=T0 + timedelta(hours=1, seconds=seconds),
+    )

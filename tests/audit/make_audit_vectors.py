@@ -44,7 +44,7 @@ def _trail_case(
     id_: str,
     comment: str,
     trail: list[dict[str, Any]],
-    broken_at: tuple[int, str] | None,
+    broken_at: tuple[int, str, str, int] | None,
     head_: tuple[int, str] | None = None,
 ) -> dict[str, Any]:
     case: dict[str, Any] = {
@@ -55,7 +55,12 @@ def _trail_case(
         "trail": trail,
     }
     if broken_at is not None:
-        case["broken_at"] = {"seq": broken_at[0], "step": broken_at[1]}
+        case["broken_at"] = {
+            "seq": broken_at[0],
+            "step": broken_at[1],
+            "damage": broken_at[2],
+            "first_bad": broken_at[3],
+        }
     else:
         case["head"] = {"seq": head_[0], "record_hash": head_[1]} if head_ else None
     return case
@@ -83,7 +88,7 @@ def build() -> dict[str, dict[str, Any]]:
             "changed_row_count",
             "Record 3's row_count edited in place; its hash no longer recomputes.",
             t,
-            (3, "record_hash"),
+            (3, "record_hash", "field_modified", 3),
         )
     )
 
@@ -91,7 +96,10 @@ def build() -> dict[str, dict[str, Any]]:
     t[1]["params"]["database"] = "payroll"
     cases.append(
         _trail_case(
-            "changed_params", "Record 2's tool arguments edited in place.", t, (2, "record_hash")
+            "changed_params",
+            "Record 2's tool arguments edited in place.",
+            t,
+            (2, "record_hash", "field_modified", 2),
         )
     )
 
@@ -99,7 +107,10 @@ def build() -> dict[str, dict[str, Any]]:
     t[0]["ts"] = "2026-11-29T09:11:33.250000Z"
     cases.append(
         _trail_case(
-            "changed_ts", "The first record's time moved by one second.", t, (1, "record_hash")
+            "changed_ts",
+            "The first record's time moved by one second.",
+            t,
+            (1, "record_hash", "field_modified", 1),
         )
     )
 
@@ -107,17 +118,28 @@ def build() -> dict[str, dict[str, Any]]:
     del t[2]
     cases.append(
         _trail_case(
-            "deleted_record", "Record 3 deleted; the numbering now has a gap.", t, (3, "seq")
+            "deleted_record",
+            "Record 3 deleted; the numbering now has a gap.",
+            t,
+            (3, "seq", "record_deleted", 3),
         )
     )
 
     t = _dicts(trail)
     t[1], t[2] = t[2], t[1]
-    cases.append(_trail_case("reordered_records", "Records 2 and 3 swapped.", t, (2, "seq")))
+    cases.append(
+        _trail_case(
+            "reordered_records", "Records 2 and 3 swapped.", t, (2, "seq", "records_swapped", 2)
+        )
+    )
 
     t = _dicts(trail)
     t.insert(2, dict(t[1]))
-    cases.append(_trail_case("duplicated_record", "Record 2 appears twice.", t, (3, "seq")))
+    cases.append(
+        _trail_case(
+            "duplicated_record", "Record 2 appears twice.", t, (3, "seq", "record_inserted", 3)
+        )
+    )
 
     t = _dicts(trail)
     t[3]["prev_hash"] = t[2]["prev_hash"]
@@ -126,7 +148,7 @@ def build() -> dict[str, dict[str, Any]]:
             "changed_prev_hash",
             "Record 4's prev_hash points at record 2 instead of record 3.",
             t,
-            (4, "prev_hash"),
+            (4, "prev_hash", "field_modified", 4),
         )
     )
 
@@ -138,7 +160,7 @@ def build() -> dict[str, dict[str, Any]]:
             "first_not_genesis",
             "Record 1 is resealed onto a non-genesis prev_hash: it links to nothing.",
             t,
-            (1, "prev_hash"),
+            (1, "prev_hash", "record_deleted", 1),
         )
     )
 
@@ -149,7 +171,7 @@ def build() -> dict[str, dict[str, Any]]:
             "changed_record_hash",
             "The last record's hash altered; nothing follows it to link.",
             t,
-            (5, "record_hash"),
+            (5, "record_hash", "field_modified", 5),
         )
     )
 
@@ -163,7 +185,7 @@ def build() -> dict[str, dict[str, Any]]:
             "recomputed_hash_without_relinking",
             "Record 2 edited and its hash recomputed, but record 3 still links to the old hash.",
             t,
-            (3, "prev_hash"),
+            (3, "prev_hash", "field_modified", 2),
         )
     )
 
@@ -174,7 +196,7 @@ def build() -> dict[str, dict[str, Any]]:
             "Record 3 deleted and the later records renumbered; record 4 (now 3) links to the "
             "deleted one.",
             _dicts(renumbered),
-            (3, "prev_hash"),
+            (3, "prev_hash", "record_deleted", 3),
         )
     )
 
@@ -195,7 +217,7 @@ def build() -> dict[str, dict[str, Any]]:
             "A well-formed record inserted as number 3 and the later records renumbered; the old "
             "record 3 (now 4) does not link to it.",
             _dicts(inserted),
-            (4, "prev_hash"),
+            (4, "prev_hash", "record_inserted", 3),
         )
     )
 

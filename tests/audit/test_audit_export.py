@@ -126,13 +126,13 @@ def test_csv_escapes_formula_injection(value: str, cell: str) -> None:
 
 
 def test_export_dispatch() -> None:
-    assert FORMATS == ("jsonl", "csv")
+    assert FORMATS == ("jsonl", "csv", "cef", "syslog", "ocsf")
     trail = make_trail(2)
     for fmt in FORMATS:
         out = io.StringIO(newline="")
         export(trail, fmt, out)
         assert out.getvalue()
     with pytest.raises(UnknownFormat) as exc:
-        export(trail, "cef", io.StringIO())
+        export(trail, "xml<script>", io.StringIO())
     assert exc.value.code == "audit_unknown_format"
-    assert "cef" not in exc.value.public
+    assert "xml" not in exc.value.public

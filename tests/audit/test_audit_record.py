@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 from datetime import datetime
 from typing import Any
 
@@ -19,7 +18,6 @@ from conexor.audit import (
     format_ts,
     normalize_params,
     parse_ts,
-    query_hash,
 )
 from conexor.audit.record import MAX_PARAM_DEPTH
 
@@ -156,11 +154,3 @@ def test_ts_format_and_parse() -> None:
     ]:
         with pytest.raises(MalformedRecord):
             parse_ts(bad)
-
-
-def test_query_hash() -> None:
-    sql = "SELECT name FROM café"
-    assert query_hash(sql) == hashlib.sha256(sql.encode("utf-8")).hexdigest()
-    assert query_hash("") == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
-    with pytest.raises(MalformedRecord):
-        query_hash("\udc00")

@@ -49,6 +49,8 @@ def test_vector(path: Path) -> None:
             verify(trail)
         assert exc.value.seq == case["broken_at"]["seq"]
         assert exc.value.step == case["broken_at"]["step"]
+        assert exc.value.damage == case["broken_at"]["damage"]
+        assert exc.value.first_bad == case["broken_at"]["first_bad"]
 
 
 def test_undetectable_rewrites_change_the_head() -> None:

@@ -147,7 +147,7 @@ BAD_INPUTS = [
         "max_rows over cap",
         "query",
         {"database": "shop", "sql": "SELECT 1", "max_rows": 5000},
-        "between 1 and 1000",
+        "at most 1000",
     ),
     (
         "unknown argument",

@@ -96,7 +96,12 @@ def test_postgresql_timeout_cancels_the_query(live_server: LiveServer, pg_db: st
     url = f"postgresql://postgres@127.0.0.1:5432/{pg_db}"
     proc = add_db(live_server.url, key, "slow", url, "--timeout", "1")
     assert proc.returncode == 0, proc.stderr
-    slow = call(live_server.url, key, "query", {"database": "slow", "sql": "SELECT pg_sleep(5)"})
+    slow = call(
+        live_server.url,
+        key,
+        "query",
+        {"database": "slow", "sql": "SELECT count(*) FROM generate_series(1, 2000000000) AS g"},
+    )
     assert slow.is_error
     assert "time limit" in slow.content[0].text  # type: ignore[union-attr]
     # The pooled connection is clean afterwards.

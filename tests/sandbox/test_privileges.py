@@ -1,4 +1,4 @@
-"""write_privileges against real roles: a read-only one, a writer, a superuser."""
+"""write_privileges and role_report against real roles: a reader, a writer, a superuser."""
 
 from __future__ import annotations
 
@@ -11,7 +11,8 @@ import psycopg
 import pytest
 from sqlalchemy import Engine
 
-from conexor.sandbox import create_database_engine, write_privileges
+from conexor.sandbox import RoleReport, create_database_engine, role_report, write_privileges
+from conexor.sandbox.privileges import READ_ONLY_ROLE
 
 from .conftest import MARIADB_HOST, MARIADB_PORT, PG_HOST, PG_PORT, mariadb_admin, pg_admin, unique
 
@@ -143,3 +144,104 @@ def test_sqlite_read_only_file(sqlite_path: Path) -> None:
         assert write_privileges(engine, "sqlite") == []
     finally:
         engine.dispose()
+
+
+# --- role_report ---------------------------------------------------------------------
+
+
+def _pg_report(role: str, database: str) -> RoleReport:
+    engine = create_database_engine(f"postgresql://{role}@{PG_HOST}:{PG_PORT}/{database}")
+    try:
+        return role_report(engine, "postgresql")
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.postgres
+def test_pg_report_of_a_reader_is_clean_and_recommends_grants(
+    pg_roles: tuple[str, str], pg_database: str
+) -> None:
+    reader, _ = pg_roles
+    report = _pg_report(reader, pg_database)
+    assert report.findings == []
+    assert report.grants[0].startswith(f"CREATE ROLE {READ_ONLY_ROLE} LOGIN PASSWORD '<")
+    assert f'GRANT CONNECT ON DATABASE "{pg_database}" TO {READ_ONLY_ROLE};' in report.grants
+    assert f"GRANT SELECT ON ALL TABLES IN SCHEMA public TO {READ_ONLY_ROLE};" in report.grants
+    assert f"ALTER ROLE {READ_ONLY_ROLE} SET default_transaction_read_only = on;" in report.grants
+
+
+@pytest.mark.postgres
+def test_pg_report_names_dangerous_powers(pg_roles: tuple[str, str], pg_database: str) -> None:
+    reader, _ = pg_roles
+    with pg_admin() as admin:
+        admin.execute(f'GRANT pg_read_server_files, pg_signal_backend TO "{reader}"')
+        admin.execute(f'ALTER ROLE "{reader}" BYPASSRLS')
+    try:
+        findings = _pg_report(reader, pg_database).findings
+    finally:
+        with pg_admin() as admin:
+            admin.execute(f'REVOKE pg_read_server_files, pg_signal_backend FROM "{reader}"')
+    assert "the role bypasses row-level security (BYPASSRLS)" in findings
+    assert any("pg_read_server_files" in f and "read files" in f for f in findings)
+    assert any("pg_signal_backend" in f for f in findings)
+
+
+@pytest.mark.postgres
+def test_pg_report_of_superuser(pg_engine: Engine) -> None:
+    report = role_report(pg_engine, "postgresql")
+    assert len(report.findings) == 1
+    assert "superuser" in report.findings[0]
+    assert report.grants
+
+
+@pytest.mark.postgres
+def test_pg_recommended_grants_make_a_read_only_role(pg_database: str) -> None:
+    engine = create_database_engine(f"postgresql://postgres@{PG_HOST}:{PG_PORT}/{pg_database}")
+    try:
+        grants = role_report(engine, "postgresql").grants
+    finally:
+        engine.dispose()
+    name = unique("cnx_ro")
+    with psycopg.connect(
+        host=PG_HOST, port=PG_PORT, user="postgres", dbname=pg_database, autocommit=True
+    ) as conn:
+        for statement in grants:
+            conn.execute(statement.replace(READ_ONLY_ROLE, f'"{name}"'))  # type: ignore[arg-type]
+    try:
+        assert _pg_report(name, pg_database).findings == []
+    finally:
+        with psycopg.connect(
+            host=PG_HOST, port=PG_PORT, user="postgres", dbname=pg_database, autocommit=True
+        ) as conn:
+            conn.execute(f'DROP OWNED BY "{name}"')
+        with pg_admin() as admin:
+            admin.execute(f'DROP ROLE IF EXISTS "{name}"')
+
+
+@pytest.mark.mariadb
+def test_mariadb_report_names_file_privilege(
+    mariadb_users: tuple[str, str, str], mariadb_database: str
+) -> None:
+    reader, _, password = mariadb_users
+    with mariadb_admin() as admin, admin.cursor() as cur:
+        cur.execute(f"GRANT FILE ON *.* TO '{reader}'@'%'")
+    engine = create_database_engine(
+        f"mariadb://{reader}:{password}@{MARIADB_HOST}:{MARIADB_PORT}/{mariadb_database}"
+    )
+    try:
+        report = role_report(engine, "mysql")
+    finally:
+        engine.dispose()
+    assert report.findings == ["the user has FILE on *.*"]
+    assert report.grants == [
+        f"CREATE USER '{READ_ONLY_ROLE}'@'%' IDENTIFIED BY '<choose a strong password>';",
+        f"GRANT SELECT, SHOW VIEW ON `{mariadb_database}`.* TO '{READ_ONLY_ROLE}'@'%';",
+    ]
+    for line in report.findings + report.grants:
+        assert password not in line
+
+
+def test_sqlite_report(sqlite_engine: Engine) -> None:
+    report = role_report(sqlite_engine, "sqlite")
+    assert report.findings == write_privileges(sqlite_engine, "sqlite")
+    assert report.grants and report.grants[0].startswith("-- SQLite has no roles")

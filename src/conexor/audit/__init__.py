@@ -1,14 +1,35 @@
 """Tamper-evident audit trail: one record per tool call, hash-chained per organisation.
 
-Pure logic only: the store persists records and calls these functions. See
-docs/audit.md for the record format, the hash byte by byte and the verify steps.
+Pure logic only: the store persists records and checkpoints and calls these
+functions; nothing here touches a file, socket or clock. See docs/audit.md for
+the record format, the hash byte by byte, the Merkle tree, the checkpoint
+format and the verify steps.
 """
 
+from conexor.audit.cef import format_cef, write_cef
 from conexor.audit.chain import DOMAIN, GENESIS, canonical_json, head, record_hash, seal, verify
+from conexor.audit.checkpoint import (
+    NO_PREVIOUS,
+    ORIGIN_PREFIX,
+    Checkpoint,
+    NoteSignature,
+    checkpoint_due,
+    checkpoint_hash,
+    origin_for,
+    parse_checkpoint,
+    sign_checkpoint,
+    verify_checkpoint,
+)
 from conexor.audit.errors import (
     AuditError,
     AuditWriteFailed,
+    BadSignature,
     ChainBroken,
+    ChainDamage,
+    CheckpointDamage,
+    CheckpointMismatch,
+    InvalidProof,
+    MalformedCheckpoint,
     MalformedRecord,
     Step,
     UnknownFormat,
@@ -23,7 +44,23 @@ from conexor.audit.export import (
     write_csv,
     write_jsonl,
 )
-from conexor.audit.queryhash import query_hash
+from conexor.audit.filters import filter_records
+from conexor.audit.merkle import (
+    CompactRange,
+    consistency_proof,
+    inclusion_proof,
+    verify_consistency,
+    verify_inclusion,
+)
+from conexor.audit.notekey import (
+    SignerKey,
+    VerifierKey,
+    generate_signer,
+    parse_signer,
+    parse_verifier,
+)
+from conexor.audit.ocsf import ocsf_event, write_ocsf
+from conexor.audit.queryhash import new_query_hash_key, query_hash
 from conexor.audit.record import (
     DRAFT_FIELDS,
     JSON,
@@ -36,6 +73,8 @@ from conexor.audit.record import (
     normalize_params,
     parse_ts,
 )
+from conexor.audit.syslog import format_syslog, octet_frame, write_syslog
+from conexor.audit.trail import TrailReport, record_leaf, trail_root, verify_trail
 
 __all__ = [
     "CSV_COLUMNS",
@@ -44,30 +83,69 @@ __all__ = [
     "FORMATS",
     "GENESIS",
     "JSON",
+    "NO_PREVIOUS",
+    "ORIGIN_PREFIX",
     "RECORD_FIELDS",
     "AuditDraft",
     "AuditError",
     "AuditRecord",
     "AuditWriteFailed",
+    "BadSignature",
     "ChainBroken",
+    "ChainDamage",
+    "Checkpoint",
+    "CheckpointDamage",
+    "CheckpointMismatch",
+    "CompactRange",
     "Format",
+    "InvalidProof",
+    "MalformedCheckpoint",
     "MalformedRecord",
     "Mode",
+    "NoteSignature",
     "Outcome",
+    "SignerKey",
     "Step",
+    "TrailReport",
     "UnknownFormat",
+    "VerifierKey",
     "canonical_json",
+    "checkpoint_due",
+    "checkpoint_hash",
+    "consistency_proof",
     "export",
+    "filter_records",
+    "format_cef",
+    "format_syslog",
     "format_ts",
+    "generate_signer",
     "head",
+    "inclusion_proof",
+    "new_query_hash_key",
     "normalize_params",
+    "ocsf_event",
+    "octet_frame",
+    "origin_for",
+    "parse_checkpoint",
+    "parse_signer",
     "parse_ts",
+    "parse_verifier",
     "query_hash",
     "read_jsonl",
     "record_from_dict",
     "record_hash",
+    "record_leaf",
     "seal",
+    "sign_checkpoint",
+    "trail_root",
     "verify",
+    "verify_checkpoint",
+    "verify_consistency",
+    "verify_inclusion",
+    "verify_trail",
+    "write_cef",
     "write_csv",
     "write_jsonl",
+    "write_ocsf",
+    "write_syslog",
 ]

@@ -1,4 +1,4 @@
-"""Export a trail as JSON Lines or CSV, and read a JSON Lines export back.
+"""Export a trail (JSON Lines, CSV, CEF, syslog, OCSF), and read a JSON Lines export back.
 
 JSON Lines is the verifiable format: each line is the record's canonical JSON
 (RFC 8785) including ``record_hash``, so an exported trail can be checked
@@ -8,6 +8,10 @@ CSV is for spreadsheets and SIEM imports. It is not verifiable: to keep a
 spreadsheet from running a cell as a formula, any text cell that begins with
 ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading ``'``
 (the OWASP rule for CSV injection), which changes the value.
+
+CEF (:mod:`.cef`), RFC 5424 syslog (:mod:`.syslog`) and OCSF
+(:mod:`.ocsf`) are for SIEM ingestion. Every writer streams: it takes any
+iterable and holds one record at a time.
 """
 
 from __future__ import annotations
@@ -19,9 +23,12 @@ from typing import Literal, NoReturn, TextIO, get_args
 
 import rfc8785
 
+from conexor.audit.cef import write_cef
 from conexor.audit.chain import canonical_json
 from conexor.audit.errors import MalformedRecord, UnknownFormat
+from conexor.audit.ocsf import write_ocsf
 from conexor.audit.record import JSON, RECORD_FIELDS, AuditRecord, parse_ts
+from conexor.audit.syslog import write_syslog
 
 __all__ = [
     "CSV_COLUMNS",
@@ -34,7 +41,7 @@ __all__ = [
     "write_jsonl",
 ]
 
-Format = Literal["jsonl", "csv"]
+Format = Literal["jsonl", "csv", "cef", "syslog", "ocsf"]
 FORMATS: tuple[str, ...] = get_args(Format)
 #: CSV header, in contract order.
 CSV_COLUMNS: tuple[str, ...] = RECORD_FIELDS
@@ -77,11 +84,21 @@ def write_csv(records: Iterable[AuditRecord], out: TextIO) -> None:
 
 
 def export(records: Iterable[AuditRecord], fmt: str, out: TextIO) -> None:
-    """Write ``records`` to ``out`` in format ``fmt`` (one of :data:`FORMATS`)."""
+    """Write ``records`` to ``out`` in format ``fmt`` (one of :data:`FORMATS`), streaming.
+
+    The SIEM formats use their defaults here (no hostname for syslog, product
+    version ``1``); call their writers directly to set them.
+    """
     if fmt == "jsonl":
         write_jsonl(records, out)
     elif fmt == "csv":
         write_csv(records, out)
+    elif fmt == "cef":
+        write_cef(records, out)
+    elif fmt == "syslog":
+        write_syslog(records, out)
+    elif fmt == "ocsf":
+        write_ocsf(records, out)
     else:
         raise UnknownFormat()
 

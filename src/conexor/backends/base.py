@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Protocol
 
-from conexor.sandbox import Limits, QueryResult
+from conexor.sandbox import Limits, Policy, QueryResult
+from conexor.schema import Snapshot
 
 __all__ = ["Backend"]
 
@@ -12,6 +13,8 @@ __all__ = ["Backend"]
 class Backend(Protocol):
     """Runs one validated read-only query within limits."""
 
-    async def run(self, sql: str, limits: Limits) -> QueryResult:
-        """Validate again, execute read-only, return at most ``limits.max_rows`` rows."""
+    async def run(
+        self, sql: str, limits: Limits, *, policy: Policy, snapshot: Snapshot | None
+    ) -> QueryResult:
+        """Check again under ``policy``, run read-only, return at most ``limits.max_rows`` rows."""
         ...

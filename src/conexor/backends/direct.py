@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import anyio.to_thread
 from sqlalchemy import Engine
 
-from conexor.sandbox import Dialect, Limits, QueryResult, run_query
+from conexor.sandbox import Dialect, Limits, Policy, QueryResult, run_query
+from conexor.schema import Snapshot
 
 __all__ = ["DirectBackend"]
 
@@ -25,6 +28,14 @@ class DirectBackend:
     def __repr__(self) -> str:
         return f"DirectBackend(dialect={self._dialect!r})"
 
-    async def run(self, sql: str, limits: Limits) -> QueryResult:
-        """Run ``sql`` through the sandbox executor off the event loop."""
-        return await anyio.to_thread.run_sync(run_query, self._engine, sql, self._dialect, limits)
+    async def run(
+        self, sql: str, limits: Limits, *, policy: Policy, snapshot: Snapshot | None
+    ) -> QueryResult:
+        """Run ``sql`` through the sandbox executor (which checks it again) off the event loop."""
+        return await anyio.to_thread.run_sync(
+            partial(run_query, policy=policy, snapshot=snapshot),
+            self._engine,
+            sql,
+            self._dialect,
+            limits,
+        )

@@ -33,6 +33,16 @@ class ApiClient:
     def __exit__(self, *_exc: object) -> None:
         self._http.close()
 
+    def text(self, path: str) -> str:
+        """GET a plain-text resource outside ``/api/v1`` (e.g. a well-known key)."""
+        try:
+            response = self._http.get(path)
+        except httpx2.HTTPError:
+            raise CliError(f"could not reach the conexor server at {self._server}") from None
+        if response.status_code >= 400:
+            raise CliError(f"the server answered HTTP {response.status_code}")
+        return response.text
+
     def request(self, method: str, path: str, **kwargs: Any) -> Any:
         """Send a request; return the decoded JSON or raise CliError with the server's message."""
         try:

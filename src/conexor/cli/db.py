@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import uuid
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import typer
@@ -16,7 +17,6 @@ from conexor.cli.options import ApiKeyOpt, JsonOpt, ServerOpt
 from conexor.cli.output import emit_json, err, out, table
 from conexor.cli.urlinput import read_url
 from conexor.crypto import AadContext, parse_api_key, seal
-from conexor.errors import ConexorError
 from conexor.sandbox import MAX_ROWS_LIMIT, create_database_engine, dialect_of_url, probe
 from conexor.schema import introspect
 
@@ -40,7 +40,13 @@ def _absolute_sqlite(url: str) -> str:
 
 
 def register_cloud_database(
-    api: ApiClient, api_key: str, name: str, url: str, *, max_rows: int = 1000, timeout_s: int = 30
+    api: ApiClient,
+    api_key: str,
+    name: str,
+    url: str,
+    *,
+    max_rows: int | None = None,
+    timeout_s: int | None = None,
 ) -> dict[str, Any]:
     """Introspect locally, seal the URL under the API key, upload ciphertext and metadata only."""
     key = parse_api_key(api_key)
@@ -69,8 +75,8 @@ def register_cloud_database(
             "mode": "cloud",
             "envelope": json.loads(envelope.to_json()),
             "schema": snapshot.to_json(),
-            "max_rows": max_rows,
-            "timeout_s": timeout_s,
+            **({"max_rows": max_rows} if max_rows is not None else {}),
+            **({"timeout_s": timeout_s} if timeout_s is not None else {}),
         },
     )
     return result
@@ -89,11 +95,15 @@ def add(
         bool, typer.Option("--url-stdin", help="Read the connection URL from stdin.")
     ] = False,
     max_rows: Annotated[
-        int, typer.Option("--max-rows", min=1, max=MAX_ROWS_LIMIT, help="Row cap per query.")
-    ] = 1000,
+        int | None,
+        typer.Option(
+            "--max-rows", min=1, max=MAX_ROWS_LIMIT, help="Row cap per query (server default 1000)."
+        ),
+    ] = None,
     timeout_s: Annotated[
-        int, typer.Option("--timeout", min=1, max=300, help="Query timeout in seconds.")
-    ] = 30,
+        int | None,
+        typer.Option("--timeout", min=1, max=300, help="Query timeout in seconds (default 30)."),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Register a database; in cloud mode the URL is encrypted here before upload."""
@@ -127,6 +137,79 @@ def list_(server: ServerOpt, api_key: ApiKeyOpt, as_json: JsonOpt = False) -> No
         [
             [d["name"], d["dialect"], d["mode"], d["tables"], d["max_rows"], d["timeout_s"]]
             for d in data["databases"]
+        ],
+    )
+
+
+@app.command("policy")
+def policy(
+    name: Annotated[str, typer.Argument(help="Database name.")],
+    server: ServerOpt,
+    api_key: ApiKeyOpt,
+    from_file: Annotated[
+        Path | None, typer.Option("--file", help="Replace the policy with this JSON file.")
+    ] = None,
+    allow_schema: Annotated[
+        list[str] | None, typer.Option("--allow-schema", help="Add an allowed schema.")
+    ] = None,
+    allow_table: Annotated[
+        list[str] | None, typer.Option("--allow-table", help="Add an allowed table (schema.table).")
+    ] = None,
+    deny_column: Annotated[
+        list[str] | None, typer.Option("--deny-column", help="Add a denied column (table.column).")
+    ] = None,
+    allow_function: Annotated[
+        list[str] | None,
+        typer.Option("--allow-function", help="Allow a function beyond the built-in allow-list."),
+    ] = None,
+    max_rows: Annotated[
+        int | None, typer.Option("--max-rows", min=1, max=MAX_ROWS_LIMIT, help="Row cap per query.")
+    ] = None,
+    max_bytes: Annotated[
+        int | None, typer.Option("--max-bytes", min=1, help="Result byte cap per query.")
+    ] = None,
+    timeout_s: Annotated[
+        float | None, typer.Option("--timeout", min=0.1, max=300, help="Query timeout in seconds.")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show or change a database's policy; with no options, show it."""
+    with ApiClient(server, api_key) as api:
+        current: dict[str, Any] = api.request("GET", f"/databases/{name}/policy")["policy"]
+        changed = dict(current)
+        if from_file is not None:
+            try:
+                changed = json.loads(from_file.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                raise CliError("the policy file could not be read as JSON") from None
+        for key, values in (
+            ("allowed_schemas", allow_schema),
+            ("allowed_tables", allow_table),
+            ("denied_columns", deny_column),
+            ("extra_functions", allow_function),
+        ):
+            if values:
+                changed[key] = sorted({*(changed.get(key) or ()), *values})
+        for key, value in (
+            ("max_rows", max_rows),
+            ("max_bytes", max_bytes),
+            ("timeout_s", timeout_s),
+        ):
+            if value is not None:
+                changed[key] = value
+        if changed != current:
+            current = api.request("PUT", f"/databases/{name}/policy", json={"policy": changed})[
+                "policy"
+            ]
+    if as_json:
+        emit_json({"name": name, "policy": current})
+        return
+    table(
+        f"Policy of {name!r}",
+        ["setting", "value"],
+        [
+            [k, "all" if v is None else ", ".join(v) if isinstance(v, list) else v]
+            for k, v in current.items()
         ],
     )
 
@@ -169,6 +252,3 @@ def db_test(
         err.print(
             "warning: use a read-only role; the sandbox is defence in depth, not a substitute."
         )
-
-
-_ = ConexorError

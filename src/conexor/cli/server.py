@@ -1,8 +1,7 @@
-"""``conexor server``: serve the REST API, MCP endpoint and dashboard on one port."""
+"""``conexor server``: serve the REST API and the MCP endpoint on one port."""
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import Annotated
 
@@ -10,6 +9,7 @@ import typer
 import uvicorn
 
 from conexor.config import Settings
+from conexor.logs import configure_logging
 
 __all__ = ["serve", "server_command"]
 
@@ -18,13 +18,9 @@ def serve(settings: Settings) -> None:
     """Run until SIGTERM/SIGINT; uvicorn finishes in-flight requests before exiting."""
     from conexor.server.app import create_app
 
-    logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
-    )
-    # The SQL parser logs statements it cannot fully parse; statements stay out of the log.
-    logging.getLogger("sqlglot").setLevel(logging.ERROR)
+    configure_logging()
     app = create_app(settings)
-    uvicorn.run(app, host=settings.host, port=settings.port, log_level="info", server_header=False)
+    uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, server_header=False)
 
 
 def server_command(

@@ -26,7 +26,7 @@ from conexor.audit.errors import AuditWriteFailed
 from conexor.audit.record import AuditDraft, Outcome
 from conexor.errors import ConexorError
 from conexor.mcp.auth import current_caller
-from conexor.sandbox import QueryRejected
+from conexor.sandbox import InvalidLimits, QueryRejected
 from conexor.schema import as_text
 from conexor.server.auth import Authenticated
 from conexor.store import AuditLog, NotFound
@@ -41,7 +41,7 @@ log = logging.getLogger("conexor.mcp")
 MODEL_HEADER = "x-conexor-model"
 MODEL_META_KEYS = ("conexor.io/model", "model")
 WITHHELD = "the audit record could not be written, so the result was withheld"
-_REJECTIONS = (QueryRejected, InvalidArguments, NotFound)
+_REJECTIONS = (QueryRejected, InvalidArguments, InvalidLimits, NotFound)
 
 
 class _GatewayServer(Server[Any]):
@@ -105,7 +105,8 @@ def build_mcp_server(tools: BuiltinTools, audit: AuditLog) -> Server[Any]:
             )
         except ConexorError as exc:
             outcome = "rejected" if isinstance(exc, _REJECTIONS) else "error"
-            error_code = exc.code
+            # A rejection records the rule it broke, e.g. deny.data_modifying_cte.
+            error_code = exc.rule if isinstance(exc, QueryRejected) else exc.code
             result = _error(exc.public)
         except Exception:  # the last-line handler: the traceback goes to the log only
             ref = secrets.token_hex(3)

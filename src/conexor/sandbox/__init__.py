@@ -1,8 +1,10 @@
 """The SELECT-only sandbox: validate, then run read-only under limits.
 
-``check`` decides whether SQL may run (pure); ``run_query`` validates again
-and executes it in a read-only transaction with row, byte and time caps;
-``write_privileges`` tells whether the connected role could write at all.
+``check`` decides whether SQL may run under a database's :class:`Policy`
+(pure); ``run_query`` validates again and executes it in a read-only
+transaction with row, byte and time caps; ``role_report`` (and the older
+``write_privileges``) tell whether the connected role could write at all, and
+how to create one that cannot.
 docs/sandbox.md describes the layers and their limits.
 """
 
@@ -12,6 +14,7 @@ from conexor.sandbox.errors import (
     DatabaseAuthFailed,
     DatabaseUnreachable,
     InvalidLimits,
+    InvalidPolicy,
     QueryFailed,
     QueryRejected,
     QueryTimeout,
@@ -21,7 +24,8 @@ from conexor.sandbox.errors import (
 from conexor.sandbox.execute import QueryResult, run_query
 from conexor.sandbox.jsonsafe import JsonValue, json_safe, json_safe_row
 from conexor.sandbox.limits import MAX_ROWS_LIMIT, Limits
-from conexor.sandbox.privileges import write_privileges
+from conexor.sandbox.policy import Policy
+from conexor.sandbox.privileges import RoleReport, role_report, write_privileges
 from conexor.sandbox.scrub import describe, redact, sqlstate_of
 from conexor.sandbox.validate import MAX_SQL_BYTES, RULES, ParsedQuery, Verdict, check, parse
 
@@ -33,13 +37,16 @@ __all__ = [
     "DatabaseUnreachable",
     "Dialect",
     "InvalidLimits",
+    "InvalidPolicy",
     "JsonValue",
     "Limits",
     "ParsedQuery",
+    "Policy",
     "QueryFailed",
     "QueryRejected",
     "QueryResult",
     "QueryTimeout",
+    "RoleReport",
     "SandboxError",
     "UnsupportedDatabaseUrl",
     "Verdict",
@@ -54,6 +61,7 @@ __all__ = [
     "parse",
     "probe",
     "redact",
+    "role_report",
     "run_query",
     "sqlstate_of",
     "write_privileges",

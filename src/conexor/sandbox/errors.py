@@ -12,7 +12,8 @@ never the text of a driver exception (driver text can echo a DSN)::
           ├── DatabaseUnreachable     database_unreachable
           ├── DatabaseAuthFailed      database_auth_failed
           ├── UnsupportedDatabaseUrl  unsupported_database_url
-          └── InvalidLimits           invalid_limits
+          ├── InvalidLimits           invalid_limits
+          └── InvalidPolicy           invalid_policy
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ __all__ = [
     "DatabaseAuthFailed",
     "DatabaseUnreachable",
     "InvalidLimits",
+    "InvalidPolicy",
     "QueryFailed",
     "QueryRejected",
     "QueryTimeout",
@@ -103,3 +105,10 @@ class InvalidLimits(SandboxError):
 
     code = "invalid_limits"
     default_public = "a query limit is out of range"
+
+
+class InvalidPolicy(SandboxError):
+    """A database policy is malformed; the message names the field, never its value."""
+
+    code = "invalid_policy"
+    default_public = "the database policy is invalid"

@@ -2,14 +2,19 @@
 
 The layers, in order (docs/sandbox.md explains each):
 
-1. :func:`run_query` re-runs :func:`conexor.sandbox.validate.check`; nothing
-   here ever sends SQL that did not pass it.
+1. :func:`run_query` re-runs :func:`conexor.sandbox.validate.check` with the
+   same policy and schema snapshot; nothing here ever sends SQL that did not
+   pass it.
 2. The statement runs inside a read-only transaction with a server-side
    timeout:
 
    - PostgreSQL: ``SET TRANSACTION READ ONLY`` (then checked), and
      ``statement_timeout``, ``lock_timeout`` and
-     ``idle_in_transaction_session_timeout`` set locally. The SQL goes over
+     ``idle_in_transaction_session_timeout`` set locally. The same round trip
+     asks the catalog whether a built-in the query calls without a schema is
+     shadowed by a same-named function on the search path, or whether a cast
+     targets a domain (whose CHECK can call functions); either is refused.
+     The SQL goes over
      the extended protocol (psycopg's ``stream``), whose Parse message holds
      exactly one statement, so ``SELECT 1; DELETE ...`` cannot reach the
      server even if validation were bypassed. Rows arrive one by one, so a
@@ -17,7 +22,8 @@ The layers, in order (docs/sandbox.md explains each):
    - MySQL/MariaDB: ``SET SESSION TRANSACTION READ ONLY`` (DDL commits
      implicitly, leaving any transaction) and ``START TRANSACTION READ
      ONLY``; on MariaDB the query is
-     wrapped in ``SET STATEMENT max_statement_time=<s> FOR``, on MySQL the
+     wrapped in ``SET STATEMENT max_statement_time=<s>, lock_wait_timeout=<s>
+     FOR``, on MySQL the
      session's ``max_execution_time`` is set. The connection never has
      ``CLIENT.MULTI_STATEMENTS``. An unbuffered cursor streams rows; a
      connection left with unread rows or an error is discarded.
@@ -27,8 +33,10 @@ The layers, in order (docs/sandbox.md explains each):
 3. Rows are fetched with ``fetchmany`` up to ``max_rows + 1`` (never
    ``fetchall``) and converted to JSON-safe values; the result is marked
    ``truncated`` past ``max_rows`` rows or ``max_bytes`` of JSON.
-4. The transaction is always rolled back. A connection whose state is in
-   doubt is invalidated rather than returned to the pool.
+4. The transaction is always rolled back, and a PostgreSQL connection is
+   reset with ``DISCARD ALL`` (settings, prepared statements, cursors,
+   advisory locks, temporary objects) before it goes back to the pool. A
+   connection whose state is in doubt is invalidated instead.
 
 Driver errors become :class:`QueryTimeout` or :class:`QueryFailed` (SQLSTATE
 only), raised ``from None``.
@@ -37,6 +45,7 @@ only), raised ``from None``.
 from __future__ import annotations
 
 import json
+import math
 import sqlite3
 import time
 from collections.abc import Generator, Iterable, Sequence
@@ -59,8 +68,11 @@ from conexor.sandbox.errors import (
 )
 from conexor.sandbox.jsonsafe import JsonValue, json_safe_row
 from conexor.sandbox.limits import Limits
+from conexor.sandbox.policy import Policy
 from conexor.sandbox.scrub import sqlstate_of
-from conexor.sandbox.validate import check
+from conexor.sandbox.validate import assess
+from conexor.sandbox.walk_pg import PgFacts
+from conexor.schema import Snapshot
 
 __all__ = ["QueryResult", "run_query"]
 
@@ -80,17 +92,25 @@ class QueryResult:
     truncated: bool
 
 
-def run_query(engine: Engine, sql: str, dialect: Dialect, limits: Limits) -> QueryResult:
-    """Validate ``sql`` again and run it read-only under ``limits``.
+def run_query(
+    engine: Engine,
+    sql: str,
+    dialect: Dialect,
+    limits: Limits,
+    *,
+    policy: Policy | None = None,
+    snapshot: Snapshot | None = None,
+) -> QueryResult:
+    """Validate ``sql`` again (with ``policy`` and ``snapshot``) and run it read-only.
 
     Blocking; callers run it in a worker thread. Raises
     :class:`QueryRejected`, :class:`QueryTimeout`, :class:`QueryFailed`,
     :class:`DatabaseUnreachable` or :class:`DatabaseAuthFailed`.
     """
-    verdict = check(sql, dialect)
+    verdict, facts = assess(sql, dialect, policy, snapshot)
     if not verdict.allowed:
         raise QueryRejected(verdict.rule, verdict.reason)
-    return _execute(engine, sql, dialect, limits)
+    return _execute(engine, sql, dialect, limits, facts=facts)
 
 
 @dataclass
@@ -130,7 +150,14 @@ class _Lease:
     reusable: bool = True
 
 
-def _execute(engine: Engine, sql: str, dialect: Dialect, limits: Limits) -> QueryResult:
+def _execute(
+    engine: Engine,
+    sql: str,
+    dialect: Dialect,
+    limits: Limits,
+    *,
+    facts: PgFacts | None = None,
+) -> QueryResult:
     """Run ``sql`` with every execution-layer guard but WITHOUT validation.
 
     Private on purpose: only :func:`run_query` calls it, after :func:`check`.
@@ -145,7 +172,7 @@ def _execute(engine: Engine, sql: str, dialect: Dialect, limits: Limits) -> Quer
         driver = raw.driver_connection
         if dialect == "postgresql":
             assert isinstance(driver, psycopg.Connection)
-            return _run_postgres(driver, sql, limits, lease)
+            return _run_postgres(driver, sql, limits, lease, facts or PgFacts())
         if dialect == "mysql":
             assert isinstance(driver, pymysql.connections.Connection)
             return _run_mysql(driver, sql, limits, lease)
@@ -160,7 +187,10 @@ def _release(raw: Any, lease: _Lease) -> None:
     try:
         if lease.reusable:
             try:
-                raw.driver_connection.rollback()
+                driver = raw.driver_connection
+                driver.rollback()
+                if isinstance(driver, psycopg.Connection):
+                    _reset_postgres(driver)
             except (psycopg.Error, pymysql.err.MySQLError, sqlite3.Error, OSError):
                 lease.reusable = False
         if not lease.reusable:
@@ -186,9 +216,51 @@ def _driver_error(exc: BaseException, limits: Limits) -> SandboxError:
 
 # --- PostgreSQL --------------------------------------------------------------
 
+# One round trip: read-only check, local timeouts, and the shadowing checks.
+# Only schemas on the search path can shadow an unqualified call.
+_PG_SETUP: Final = (
+    "SELECT current_setting('transaction_read_only'),"
+    " set_config('statement_timeout', %(timeout)s, true),"
+    " set_config('lock_timeout', %(timeout)s, true),"
+    " set_config('idle_in_transaction_session_timeout', %(timeout)s, true),"
+    " (SELECT array_agg(DISTINCT n.nspname || '.' || p.proname)"
+    "  FROM pg_catalog.pg_proc p JOIN pg_catalog.pg_namespace n ON n.oid = p.pronamespace"
+    "  WHERE p.proname = ANY(%(calls)s::text[]) AND n.nspname <> 'pg_catalog'"
+    "  AND n.nspname = ANY(pg_catalog.current_schemas(true))),"
+    " (SELECT array_agg(DISTINCT n.nspname || '.' || t.typname)"
+    "  FROM pg_catalog.pg_type t JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace"
+    "  WHERE t.typname = ANY(%(types)s::text[]) AND t.typtype = 'd'"
+    "  AND n.nspname NOT IN ('pg_catalog', 'information_schema'))"
+)
+
+
+def _reset_postgres(conn: psycopg.Connection[Any]) -> None:
+    """Return the session to its initial state (DISCARD ALL cannot run in a transaction)."""
+    conn.autocommit = True
+    try:
+        conn.execute("DISCARD ALL")
+    finally:
+        conn.autocommit = False
+
+
+def _shadow_rejection(shadowed: list[str] | None, domains: list[str] | None) -> None:
+    if shadowed:
+        schema, _, name = shadowed[0].partition(".")
+        raise QueryRejected(
+            "deny.function_shadowed",
+            f"function {name} is also defined in schema {schema}, which could run instead of the"
+            f" built-in: write pg_catalog.{name}, or ask an admin to add it to the database policy",
+        )
+    if domains:
+        raise QueryRejected(
+            "deny.type_not_allowed",
+            f"type {domains[0]} is a domain, whose CHECK constraint can call functions: cast to"
+            " its base type instead",
+        )
+
 
 def _run_postgres(
-    conn: psycopg.Connection[Any], sql: str, limits: Limits, lease: _Lease
+    conn: psycopg.Connection[Any], sql: str, limits: Limits, lease: _Lease, facts: PgFacts
 ) -> QueryResult:
     timeout = f"{max(1, round(limits.timeout_s * 1000))}ms"
     collector = _Collector(limits)
@@ -201,16 +273,14 @@ def _run_postgres(
         with conn.cursor() as cur:
             cur.execute("SET TRANSACTION READ ONLY")
             cur.execute(
-                "SELECT current_setting('transaction_read_only'),"
-                " set_config('statement_timeout', %s, true),"
-                " set_config('lock_timeout', %s, true),"
-                " set_config('idle_in_transaction_session_timeout', %s, true)",
-                (timeout, timeout, timeout),
+                _PG_SETUP,
+                {"timeout": timeout, "calls": sorted(facts.calls), "types": sorted(facts.types)},
             )
             settings = cur.fetchone()
             if settings is None or settings[0] != "on":
                 lease.reusable = False
                 raise QueryFailed("25000")
+            _shadow_rejection(settings[4], settings[5])
             # stream() always uses the extended protocol and single-row mode.
             stream = cast(Generator[Any, None, None], cur.stream(sql))
             try:
@@ -264,7 +334,11 @@ def _run_mysql(
             setup.execute("SET SESSION TRANSACTION READ ONLY")
             setup.execute("START TRANSACTION READ ONLY")
             if mariadb:
-                statement = f"SET STATEMENT max_statement_time={limits.timeout_s:.3f} FOR {sql}"
+                waits = max(1, math.ceil(limits.timeout_s))
+                statement = (
+                    f"SET STATEMENT max_statement_time={limits.timeout_s:.3f},"
+                    f" lock_wait_timeout={waits}, innodb_lock_wait_timeout={waits} FOR {sql}"
+                )
             else:
                 setup.execute(
                     "SET SESSION max_execution_time = %s", (max(1, round(limits.timeout_s * 1000)),)

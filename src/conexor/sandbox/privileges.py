@@ -2,7 +2,9 @@
 
 A read-only transaction stops honest mistakes, but a role that may write is
 one bug away from writing. ``conexor db test`` prints these findings as
-warnings; an empty list means the role looked read-only.
+warnings; an empty list means the role looked read-only. :func:`role_report`
+adds the other powers worth a warning (reading server files, signalling other
+sessions) and the exact SQL that creates a read-only role for the database.
 
 - PostgreSQL: superuser and role attributes (CREATEROLE, CREATEDB,
   BYPASSRLS), membership in built-in roles that write files, run programs or
@@ -20,7 +22,9 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Final
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Final, TypeVar
 
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy import exc as sa_exc
@@ -30,9 +34,14 @@ from conexor.sandbox.dialects import Dialect
 from conexor.sandbox.errors import QueryFailed
 from conexor.sandbox.scrub import sqlstate_of
 
-__all__ = ["write_privileges"]
+__all__ = ["READ_ONLY_ROLE", "RoleReport", "role_report", "write_privileges"]
+
+#: The role name the recommended GRANTs create; rename it freely.
+READ_ONLY_ROLE: Final = "conexor_readonly"
+_PASSWORD_PLACEHOLDER: Final = "<choose a strong password>"  # noqa: S105 - a placeholder
 
 _EXAMPLES: Final = 3
+_T = TypeVar("_T")
 
 _PG_ROLE = text(
     "SELECT rolsuper, rolcreaterole, rolcreatedb, rolbypassrls"
@@ -80,20 +89,51 @@ _PG_SCHEMAS = text(
 _PG_DATABASE = text("SELECT has_database_privilege(current_database(), 'CREATE')")
 
 
-def write_privileges(engine: Engine, dialect: Dialect) -> list[str]:
-    """Return one human-readable line per way the connected role can write.
+_PG_OTHER_POWERS = text(
+    "SELECT r FROM unnest(ARRAY['pg_read_server_files', 'pg_signal_backend',"
+    " 'pg_read_all_data']) AS r"
+    " WHERE EXISTS (SELECT 1 FROM pg_roles WHERE rolname = r)"
+    " AND pg_has_role(current_user, r, 'USAGE') ORDER BY r"
+)
 
-    Raises :class:`DatabaseUnreachable`, :class:`DatabaseAuthFailed` or
-    :class:`QueryFailed` if the check itself cannot run.
+_PG_GRANT_TARGETS = text(
+    "SELECT current_database(), coalesce(array_agg(quote_ident(n.nspname) ORDER BY n.nspname)"
+    " FILTER (WHERE n.nspname IS NOT NULL), ARRAY[]::text[])"
+    " FROM pg_namespace n"
+    " WHERE n.nspname NOT IN ('pg_catalog', 'information_schema')"
+    r" AND n.nspname NOT LIKE 'pg\_%'"
+    " AND EXISTS (SELECT 1 FROM pg_class c WHERE c.relnamespace = n.oid"
+    " AND c.relkind IN ('r', 'p', 'v', 'm', 'f'))"
+)
+
+_PG_POWERS: Final = {
+    "pg_read_server_files": "the role is a member of pg_read_server_files: it can read files on"
+    " the database server",
+    "pg_signal_backend": "the role is a member of pg_signal_backend: it can cancel or terminate"
+    " other sessions",
+    "pg_read_all_data": "the role is a member of pg_read_all_data: it can read every table,"
+    " whatever the grants",
+}
+
+
+@dataclass(frozen=True)
+class RoleReport:
+    """What the connected role could do beyond reading, and how to make one that cannot.
+
+    ``findings`` are human-readable warnings (empty: the role looked read-only);
+    ``grants`` is the SQL an administrator runs to create a read-only role for
+    this database (the password is a placeholder to replace).
     """
-    if dialect == "sqlite":
-        return _sqlite_findings(engine)
+
+    findings: list[str]
+    grants: list[str]
+
+
+def _translated(run: Callable[[Connection], _T], engine: Engine) -> _T:
     try:
         with engine.connect() as conn:
             try:
-                if dialect == "postgresql":
-                    return _pg_findings(conn)
-                return _mysql_findings(conn)
+                return run(conn)
             finally:
                 conn.rollback()
     except sa_exc.DBAPIError as exc:
@@ -102,6 +142,77 @@ def write_privileges(engine: Engine, dialect: Dialect) -> list[str]:
         raise QueryFailed(sqlstate_of(exc)) from None
     except CONNECT_ERRORS as exc:
         raise connection_error(exc) from None
+
+
+def write_privileges(engine: Engine, dialect: Dialect) -> list[str]:
+    """Return one human-readable line per way the connected role can write.
+
+    Raises :class:`DatabaseUnreachable`, :class:`DatabaseAuthFailed` or
+    :class:`QueryFailed` if the check itself cannot run.
+    """
+    if dialect == "sqlite":
+        return _sqlite_findings(engine)
+    if dialect == "postgresql":
+        return _translated(_pg_findings, engine)
+    return _translated(_mysql_findings, engine)
+
+
+def role_report(engine: Engine, dialect: Dialect) -> RoleReport:
+    """Every warning about the connected role, and the GRANTs for a read-only one.
+
+    Raises like :func:`write_privileges`.
+    """
+    if dialect == "sqlite":
+        return RoleReport(findings=_sqlite_findings(engine), grants=_sqlite_grants())
+    if dialect == "postgresql":
+        return _translated(_pg_report, engine)
+    return _translated(_mysql_report, engine)
+
+
+def _quote_pg(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _pg_report(conn: Connection) -> RoleReport:
+    findings = _pg_findings(conn)
+    superuser = any("superuser" in line for line in findings)
+    if not superuser:
+        for (name,) in conn.execute(_PG_OTHER_POWERS):
+            findings.append(_PG_POWERS[name])
+    database, schemas = conn.execute(_PG_GRANT_TARGETS).one()
+    role = READ_ONLY_ROLE
+    grants = [
+        f"CREATE ROLE {role} LOGIN PASSWORD '{_PASSWORD_PLACEHOLDER}'"
+        " NOSUPERUSER NOCREATEDB NOCREATEROLE NOBYPASSRLS;",
+        f"ALTER ROLE {role} SET default_transaction_read_only = on;",
+        f"GRANT CONNECT ON DATABASE {_quote_pg(database)} TO {role};",
+    ]
+    for schema in schemas or ["public"]:
+        grants += [
+            f"GRANT USAGE ON SCHEMA {schema} TO {role};",
+            f"GRANT SELECT ON ALL TABLES IN SCHEMA {schema} TO {role};",
+            f"ALTER DEFAULT PRIVILEGES IN SCHEMA {schema} GRANT SELECT ON TABLES TO {role};",
+        ]
+    return RoleReport(findings=findings, grants=grants)
+
+
+def _mysql_report(conn: Connection) -> RoleReport:
+    findings = _mysql_findings(conn)
+    database = conn.exec_driver_sql("SELECT DATABASE()").scalar()
+    target = "`" + str(database).replace("`", "``") + "`.*" if database else "*.*"
+    user = f"'{READ_ONLY_ROLE}'@'%'"
+    grants = [
+        f"CREATE USER {user} IDENTIFIED BY '{_PASSWORD_PLACEHOLDER}';",
+        f"GRANT SELECT, SHOW VIEW ON {target} TO {user};",
+    ]
+    return RoleReport(findings=findings, grants=grants)
+
+
+def _sqlite_grants() -> list[str]:
+    return [
+        "-- SQLite has no roles: make the database file read-only for the account that runs"
+        " conexor (chmod 0444 FILE), and keep its directory unwritable too.",
+    ]
 
 
 def _count(n: int, noun: str) -> str:

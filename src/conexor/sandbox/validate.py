@@ -1,26 +1,25 @@
-"""May this SQL run? The first layer of the sandbox, pure and without I/O.
+"""May this SQL run? The first layers of the sandbox, pure and without I/O.
 
 ``check`` parses the text with a real parser for the dialect and walks the
-whole tree. It returns a :class:`Verdict` rather than raising, because "no" is
-an expected answer; the last branch of every path denies, so anything the
-rules did not recognise is refused.
+whole tree, then applies the database's :class:`~conexor.sandbox.policy.Policy`
+against its stored schema snapshot. It returns a :class:`Verdict` rather than
+raising, because "no" is an expected answer; the last branch of every path
+denies, so anything the rules did not recognise is refused.
 
 PostgreSQL is parsed with pglast, which embeds the server's own grammar, so
-the validator and the server read the same statement. MySQL/MariaDB and
-SQLite are parsed with sqlglot, whose grammar only approximates the server's;
-where the two are known to disagree (MySQL's executable comments ``/*! */``)
-the text is refused outright, and the read-only transaction in
-:mod:`conexor.sandbox.execute` stays behind it as the next layer.
-
-The parse step (:func:`parse`) is kept separate from the rules so that a
-policy layer (allowed schemas, tables, functions) can reuse the parsed tree
-instead of parsing a second time.
+the validator and the server read the same statement
+(:mod:`conexor.sandbox.walk_pg` holds its rules). MySQL/MariaDB and SQLite
+are parsed with sqlglot, whose grammar only approximates the server's; where
+the two are known to disagree (MySQL's executable comments ``/*! */`` and
+optimizer hints ``/*+ */``) the text is refused outright
+(:mod:`conexor.sandbox.walk_sqlglot` holds the rules), and the read-only
+transaction in :mod:`conexor.sandbox.execute` stays behind it as the next
+layer.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Final
 
@@ -31,92 +30,90 @@ from pglast.stream import RawStream
 from sqlglot import exp
 
 from conexor.sandbox.dialects import Dialect
+from conexor.sandbox.policy import Policy
+from conexor.sandbox.verdict import RULES, Verdict, deny
+from conexor.sandbox.walk_pg import PgFacts, rules_postgres
+from conexor.sandbox.walk_sqlglot import rules_sqlglot
+from conexor.schema import Snapshot
 
 __all__ = [
     "MAX_SQL_BYTES",
     "RULES",
     "ParsedQuery",
     "Verdict",
+    "assess",
     "check",
     "parse",
 ]
 
 MAX_SQL_BYTES: Final = 100 * 1024
 
-# Stable rule ids; docs/sandbox.md lists them and the audit trail records them.
-RULES: Final = (
-    "allow.select",
-    "deny.too_long",
-    "deny.nul_character",
-    "deny.empty",
-    "deny.parse_error",
-    "deny.executable_comment",
-    "deny.multiple_statements",
-    "deny.not_read_only",
-    "deny.data_modifying_cte",
-    "deny.select_into",
-    "deny.locking_clause",
-    "deny.explain_analyze",
-)
-
 _ONLY_SELECT = "only a single read-only SELECT statement is allowed"
 
-# MySQL runs the body of /*! ... */ and MariaDB that of /*M! ... */, while
-# sqlglot reads both as plain comments. Any such opener is refused.
-_EXECUTABLE_COMMENT = re.compile(r"/\*M?!", re.IGNORECASE)
+# MySQL runs the body of /*! ... */ and MariaDB that of /*M! ... */, and MySQL
+# obeys optimizer hints /*+ ... */ (SET_VAR, MAX_EXECUTION_TIME), while sqlglot
+# reads all of them as plain comments. Any such opener is refused.
+_EXECUTABLE_COMMENT = re.compile(r"/\*(M?!|\+)", re.IGNORECASE)
 
-
-@dataclass(frozen=True)
-class Verdict:
-    """The answer to "may this SQL run?".
-
-    ``rule`` is a stable id from :data:`RULES`; ``reason`` is one line that is
-    safe to show; ``normalized`` is the canonical rendering of the statement
-    (keywords and whitespace normalised, comments dropped) that the audit
-    trail hashes. It is empty when the SQL did not parse.
-    """
-
-    allowed: bool
-    rule: str
-    reason: str
-    normalized: str
+_DEFAULT_POLICY: Final = Policy()
 
 
 @dataclass(frozen=True)
 class ParsedQuery:
-    """One parsed statement: the input a rule or a future policy layer reads."""
+    """One parsed statement: the input the rules and the policy read."""
 
     dialect: Dialect
     tree: pg.Node | exp.Expr
     normalized: str
 
 
-def _deny(rule: str, reason: str, normalized: str = "") -> Verdict:
-    return Verdict(allowed=False, rule=rule, reason=reason, normalized=normalized)
+def check(
+    sql: str,
+    dialect: Dialect,
+    policy: Policy | None = None,
+    snapshot: Snapshot | None = None,
+) -> Verdict:
+    """Decide whether ``sql`` is one read-only query in ``dialect`` that ``policy`` allows.
 
-
-def check(sql: str, dialect: Dialect) -> Verdict:
-    """Decide whether ``sql`` is one read-only query in ``dialect``.
-
-    Never raises: text the parser cannot handle, including input that makes
-    the parser itself fail, is denied.
+    ``snapshot`` is the database's stored schema; the policy's table and
+    column rules need it to resolve ``*`` and unqualified names, and deny
+    when it is missing. Never raises: text the parser cannot handle,
+    including input that makes the parser itself fail, is denied.
     """
+    return assess(sql, dialect, policy, snapshot)[0]
+
+
+def assess(
+    sql: str,
+    dialect: Dialect,
+    policy: Policy | None = None,
+    snapshot: Snapshot | None = None,
+) -> tuple[Verdict, PgFacts | None]:
+    """:func:`check`, plus what the PostgreSQL executor re-checks on the server."""
+    policy = policy or _DEFAULT_POLICY
     parsed = parse(sql, dialect)
     if isinstance(parsed, Verdict):
-        return parsed
-    if dialect == "postgresql":
-        assert isinstance(parsed.tree, pg.Node)
-        verdict = _rules_postgres(parsed.tree)
-    else:
-        assert isinstance(parsed.tree, exp.Expr)
-        verdict = _rules_sqlglot(parsed.tree)
+        return parsed, None
+    facts: PgFacts | None = None
+    try:
+        if dialect == "postgresql":
+            assert isinstance(parsed.tree, pg.Node)
+            verdict, facts = rules_postgres(parsed.tree, policy, snapshot)
+        else:
+            assert isinstance(parsed.tree, exp.Expr)
+            verdict = rules_sqlglot(parsed.tree, dialect, policy, snapshot)
+    except RecursionError:
+        verdict = deny("deny.parse_error", "the query nests too deeply to check: simplify it")
     if verdict is not None:
-        return _deny(verdict.rule, verdict.reason, parsed.normalized)
-    return Verdict(
-        allowed=True,
-        rule="allow.select",
-        reason="a single read-only query",
-        normalized=parsed.normalized,
+        return deny(verdict.rule, verdict.reason, parsed.normalized), facts
+    return (
+        Verdict(
+            allowed=True,
+            rule="allow.select",
+            reason="a single read-only query",
+            normalized=parsed.normalized,
+        ),
+        facts,
     )
 
 
@@ -125,189 +122,63 @@ def parse(sql: str, dialect: Dialect) -> ParsedQuery | Verdict:
     try:
         size = len(sql.encode("utf-8"))
     except UnicodeEncodeError:
-        return _deny("deny.parse_error", "the query is not valid UTF-8 text")
+        return deny("deny.parse_error", "the query is not valid UTF-8 text")
     if size > MAX_SQL_BYTES:
-        return _deny("deny.too_long", f"the query is longer than {MAX_SQL_BYTES} bytes")
+        return deny("deny.too_long", f"the query is longer than {MAX_SQL_BYTES} bytes")
     if "\x00" in sql:
         # C parsers stop at NUL; the validator must not read less than the server.
-        return _deny("deny.nul_character", "the query contains a NUL character")
+        return deny("deny.nul_character", "the query contains a NUL character")
     if not sql.strip():
-        return _deny("deny.empty", "the query is empty")
+        return deny("deny.empty", "the query is empty")
     if dialect == "postgresql":
         return _parse_postgres(sql)
     if dialect in ("mysql", "sqlite"):
         return _parse_sqlglot(sql, dialect)
-    return _deny("deny.parse_error", "unsupported SQL dialect")
+    return deny("deny.parse_error", "unsupported SQL dialect")
 
 
 # --- PostgreSQL (pglast) -----------------------------------------------------
-
-_PG_STATEMENT_NAMES: Final = {
-    "InsertStmt": "INSERT",
-    "UpdateStmt": "UPDATE",
-    "DeleteStmt": "DELETE",
-    "MergeStmt": "MERGE",
-    "CopyStmt": "COPY",
-    "CreateStmt": "CREATE TABLE",
-    "CreateTableAsStmt": "CREATE TABLE AS",
-    "DropStmt": "DROP",
-    "TruncateStmt": "TRUNCATE",
-    "AlterTableStmt": "ALTER TABLE",
-    "DoStmt": "DO",
-    "CallStmt": "CALL",
-    "VariableSetStmt": "SET",
-    "VariableShowStmt": "SHOW",
-    "TransactionStmt": "a transaction command",
-    "GrantStmt": "GRANT",
-    "LockStmt": "LOCK",
-    "PrepareStmt": "PREPARE",
-    "ExecuteStmt": "EXECUTE",
-    "DeclareCursorStmt": "DECLARE",
-    "NotifyStmt": "NOTIFY",
-    "ListenStmt": "LISTEN",
-    "VacuumStmt": "VACUUM",
-}
-
-_PG_DML: Final = frozenset({"InsertStmt", "UpdateStmt", "DeleteStmt", "MergeStmt"})
-
-
-def _pg_name(node: pg.Node) -> str:
-    name = type(node).__name__
-    return _PG_STATEMENT_NAMES.get(name, f"{name.removesuffix('Stmt')} statement")
 
 
 def _parse_postgres(sql: str) -> ParsedQuery | Verdict:
     try:
         statements = pglast.parse_sql(sql)
     except pglast.parser.ParseError:
-        return _deny("deny.parse_error", "the query is not valid PostgreSQL syntax")
+        return deny("deny.parse_error", "the query is not valid PostgreSQL syntax")
     except Exception:  # noqa: BLE001 - a parser crash on hostile input must deny, not raise
-        return _deny("deny.parse_error", "the query could not be parsed")
+        return deny("deny.parse_error", "the query could not be parsed")
     if not statements:
-        return _deny("deny.empty", "the query is empty")
+        return deny("deny.empty", "the query is empty")
     if len(statements) > 1:
-        return _deny("deny.multiple_statements", f"{_ONLY_SELECT}; got several statements")
+        return deny(
+            "deny.multiple_statements",
+            f"{_ONLY_SELECT}; got several statements: send one statement per call",
+        )
     root = statements[0].stmt
     if root is None:
-        return _deny("deny.empty", "the query is empty")
+        return deny("deny.empty", "the query is empty")
     try:
         normalized = RawStream()(root)
     except Exception:  # noqa: BLE001 - same reason: fail closed
-        return _deny("deny.parse_error", "the query uses syntax the validator cannot render")
+        return deny("deny.parse_error", "the query uses syntax the validator cannot render")
     return ParsedQuery(dialect="postgresql", tree=root, normalized=normalized)
-
-
-def _pg_walk(root: pg.Node) -> Iterator[pg.Node]:
-    """Every node under ``root``, iteratively (hostile SQL can nest deeply)."""
-    stack: list[object] = [root]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, pg.Node):
-            yield item
-            for slot in getattr(type(item), "__slots__", ()):
-                stack.append(getattr(item, slot, None))
-        elif isinstance(item, list | tuple):
-            stack.extend(item)
-
-
-def _rules_postgres(root: pg.Node) -> Verdict | None:
-    query: pg.Node | None = root
-    if isinstance(root, pg.ExplainStmt):
-        for option in root.options or ():
-            if isinstance(option, pg.DefElem) and option.defname == "analyze":
-                # EXPLAIN ANALYZE executes its statement; even "analyze false"
-                # is refused rather than interpreted.
-                return _deny("deny.explain_analyze", "EXPLAIN ANALYZE runs the query; use EXPLAIN")
-        query = root.query
-    if not isinstance(query, pg.SelectStmt):
-        if query is None:
-            return _deny("deny.empty", "the query is empty")
-        return _deny("deny.not_read_only", f"{_ONLY_SELECT}; got {_pg_name(query)}")
-    for node in _pg_walk(query):
-        name = type(node).__name__
-        if name in _PG_DML:
-            return _deny(
-                "deny.data_modifying_cte",
-                f"a WITH clause may not contain {_pg_name(node)}; only read-only queries",
-            )
-        if isinstance(node, pg.IntoClause):
-            return _deny("deny.select_into", "SELECT ... INTO creates a table; it is not allowed")
-        if isinstance(node, pg.LockingClause):
-            return _deny("deny.locking_clause", "FOR UPDATE/SHARE takes locks; it is not allowed")
-        if name.endswith("Stmt") and not isinstance(node, pg.SelectStmt):
-            return _deny("deny.not_read_only", f"{_ONLY_SELECT}; got {_pg_name(node)}")
-    return None
 
 
 # --- MySQL/MariaDB and SQLite (sqlglot) --------------------------------------
 
-_SG_READ_ROOTS: Final = (exp.Select, exp.SetOperation, exp.Values)
-
-# Node types that change data or state. The walk refuses them anywhere.
-_SG_WRITES: Final = tuple(
-    cls
-    for cls in (
-        getattr(exp, name, None)
-        for name in (
-            "DML",
-            "DDL",
-            "Command",
-            "Create",
-            "Drop",
-            "Alter",
-            "TruncateTable",
-            "Insert",
-            "Update",
-            "Delete",
-            "Merge",
-            "Copy",
-            "LoadData",
-            "Pragma",
-            "Set",
-            "Use",
-            "Transaction",
-            "Commit",
-            "Rollback",
-            "Grant",
-            "Revoke",
-            "Analyze",
-            "Attach",
-            "Detach",
-            "Kill",
-            "Cache",
-            "Uncache",
-            "Refresh",
-            "Declare",
-            "Execute",
-            "Export",
-            "Replace",
-            "Comment",
-            "Describe",
-            "Show",
-            "Summarize",
-        )
-    )
-    if isinstance(cls, type)
-)
-
-
-def _sg_name(node: exp.Expr) -> str:
-    if isinstance(node, exp.Command):
-        keyword = str(node.this).strip().split(" ")[0].upper()
-        if keyword.isalpha() and len(keyword) <= 20:
-            return keyword
-        return "an unrecognised statement"
-    key = node.key.upper()
-    if key in ("ANONYMOUS", "ALIAS", "COLUMN", "IDENTIFIER", "LITERAL"):
-        return "an unrecognised statement"
-    return key
+_DIALECT_NAMES: Final[dict[Dialect, str]] = {
+    "postgresql": "PostgreSQL",
+    "mysql": "MySQL",
+    "sqlite": "SQLite",
+}
 
 
 def _parse_sqlglot(sql: str, dialect: Dialect) -> ParsedQuery | Verdict:
     if dialect == "mysql" and _EXECUTABLE_COMMENT.search(sql):
-        return _deny(
+        return deny(
             "deny.executable_comment",
-            "MySQL executable comments (/*! ... */) are not allowed",
+            "MySQL executable comments (/*! ... */) and optimizer hints (/*+ ... */) are not"
+            " allowed: use plain comments (/* ... */)",
         )
     try:
         # A bare ";" (with or without comments) is no statement at all.
@@ -317,13 +188,16 @@ def _parse_sqlglot(sql: str, dialect: Dialect) -> ParsedQuery | Verdict:
             if tree is not None and not isinstance(tree, exp.Semicolon)
         ]
     except sqlglot.errors.SqlglotError:
-        return _deny("deny.parse_error", f"the query is not valid {_DIALECT_NAMES[dialect]} syntax")
+        return deny("deny.parse_error", f"the query is not valid {_DIALECT_NAMES[dialect]} syntax")
     except Exception:  # noqa: BLE001 - a parser crash on hostile input must deny, not raise
-        return _deny("deny.parse_error", "the query could not be parsed")
+        return deny("deny.parse_error", "the query could not be parsed")
     if not trees:
-        return _deny("deny.empty", "the query is empty")
+        return deny("deny.empty", "the query is empty")
     if len(trees) > 1:
-        return _deny("deny.multiple_statements", f"{_ONLY_SELECT}; got several statements")
+        return deny(
+            "deny.multiple_statements",
+            f"{_ONLY_SELECT}; got several statements: send one statement per call",
+        )
     root = trees[0]
     try:
         # Unsupported constructs (e.g. FOR UPDATE in SQLite) are dropped from
@@ -332,33 +206,5 @@ def _parse_sqlglot(sql: str, dialect: Dialect) -> ParsedQuery | Verdict:
             dialect=dialect, comments=False, unsupported_level=sqlglot.ErrorLevel.IGNORE
         )
     except Exception:  # noqa: BLE001 - same reason: fail closed
-        return _deny("deny.parse_error", "the query uses syntax the validator cannot render")
+        return deny("deny.parse_error", "the query uses syntax the validator cannot render")
     return ParsedQuery(dialect=dialect, tree=root, normalized=normalized)
-
-
-_DIALECT_NAMES: Final[dict[Dialect, str]] = {
-    "postgresql": "PostgreSQL",
-    "mysql": "MySQL",
-    "sqlite": "SQLite",
-}
-
-
-def _rules_sqlglot(root: exp.Expr) -> Verdict | None:
-    query = root
-    while isinstance(query, exp.Subquery | exp.Paren):
-        query = query.this
-    if not isinstance(query, _SG_READ_ROOTS):
-        return _deny("deny.not_read_only", f"{_ONLY_SELECT}; got {_sg_name(query)}")
-    for node in root.walk():
-        if isinstance(node, exp.Into):
-            return _deny("deny.select_into", "SELECT ... INTO writes its result; it is not allowed")
-        if isinstance(node, exp.Lock):
-            return _deny("deny.locking_clause", "FOR UPDATE/SHARE takes locks; it is not allowed")
-        if isinstance(node, _SG_WRITES):
-            if node.find_ancestor(exp.CTE) is not None:
-                return _deny(
-                    "deny.data_modifying_cte",
-                    f"a WITH clause may not contain {_sg_name(node)}; only read-only queries",
-                )
-            return _deny("deny.not_read_only", f"{_ONLY_SELECT}; got {_sg_name(node)}")
-    return None

@@ -6,6 +6,7 @@ component receives the narrow services it needs.
 
 from __future__ import annotations
 
+import functools
 import logging
 import secrets
 from collections.abc import AsyncIterator
@@ -15,23 +16,25 @@ import anyio
 import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, PlainTextResponse
 from mcp.server.auth.settings import AuthSettings
 from mcp.server.transport_security import TransportSecuritySettings
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from conexor import __version__
-from conexor.config import Settings
+from conexor.config import ConfigError, Settings
 from conexor.crypto import KekCache
 from conexor.errors import ConexorError
 from conexor.mcp.auth import SCOPE, ApiKeyVerifier
 from conexor.mcp.endpoint import build_mcp_server
 from conexor.server.auth import Authenticator, client_address
+from conexor.server.checkpoints import Checkpointer
 from conexor.server.cloud import CloudBackends
 from conexor.server.engines import EnginePool
 from conexor.server.errors import RateLimited
 from conexor.server.ratelimit import FailureLimiter
 from conexor.server.rest import RestDeps, build_router
+from conexor.server.rest_audit import build_audit_router
 from conexor.server.status import status_of
 from conexor.store import Accounts, AuditLog, Databases, migrate, open_store_engine
 from conexor.tools.builtin import BuiltinTools
@@ -52,7 +55,16 @@ def create_app(settings: Settings) -> FastAPI:
     authenticator = Authenticator(accounts, settings.pepper, limiter)
     pool = EnginePool(settings.engine_idle_s)
     backends = CloudBackends(KekCache(ttl_s=settings.kek_cache_ttl_s), pool)
-    tools = BuiltinTools(databases, backends.resolve)
+    if settings.audit_signer is None:
+        raise ConfigError("no audit signing key configured")
+    checkpointer = Checkpointer(
+        audit,
+        settings.audit_signer,
+        every_records=settings.checkpoint_every_records,
+        every_seconds=settings.checkpoint_every_seconds,
+        heartbeat_seconds=settings.checkpoint_heartbeat_seconds,
+    )
+    tools = BuiltinTools(databases, backends.resolve, functools.cache(accounts.query_hash_key))
     mcp_server = build_mcp_server(tools, audit)
 
     hosts = ["127.0.0.1:*", "localhost:*", "[::1]:*", *settings.allowed_hosts]
@@ -75,6 +87,7 @@ def create_app(settings: Settings) -> FastAPI:
         async with mcp_server.session_manager.run(), anyio.create_task_group() as tasks:
             # Mounted sub-app lifespans never run, hence the session manager here.
             tasks.start_soon(_reap_idle_engines, pool, settings.engine_idle_s)
+            tasks.start_soon(_issue_checkpoints, checkpointer, settings.checkpoint_every_seconds)
             yield
             tasks.cancel_scope.cancel()
         pool.close()
@@ -88,20 +101,24 @@ def create_app(settings: Settings) -> FastAPI:
         openapi_url="/api/openapi.json",
         redoc_url=None,
     )
-    app.include_router(
-        build_router(
-            RestDeps(
-                accounts=accounts,
-                databases=databases,
-                audit=audit,
-                authenticator=authenticator,
-                backends=backends,
-                pepper=settings.pepper.reveal(),
-                default_max_rows=settings.default_max_rows,
-                default_timeout_s=settings.default_timeout_s,
-            )
+    router, caller = build_router(
+        RestDeps(
+            accounts=accounts,
+            databases=databases,
+            authenticator=authenticator,
+            backends=backends,
+            pepper=settings.pepper.reveal(),
+            default_max_rows=settings.default_max_rows,
+            default_timeout_s=settings.default_timeout_s,
         )
     )
+    app.include_router(router)
+    app.include_router(build_audit_router(audit, checkpointer, caller))
+
+    @app.get("/.well-known/conexor-audit-key", response_class=PlainTextResponse)
+    async def audit_key() -> str:
+        """The public key that signs audit checkpoints (signed-note verifier format)."""
+        return checkpointer.signer.verifier().to_text() + "\n"
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:
@@ -133,6 +150,16 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(_Edge, authenticator=authenticator)
     app.mount("/", mcp_app)  # last: it matches every path; serves /mcp
     return app
+
+
+async def _issue_checkpoints(checkpointer: Checkpointer, every_s: float) -> None:
+    """Issue due checkpoints (new records, elapsed time, idle heartbeats) in the background."""
+    while True:
+        await anyio.sleep(min(every_s, 30.0))
+        try:
+            await anyio.to_thread.run_sync(checkpointer.issue_due)
+        except ConexorError as exc:  # keep issuing; the next round retries
+            log.error("checkpoint issuing failed: %s", exc.public)
 
 
 async def _reap_idle_engines(pool: EnginePool, idle_s: float) -> None:

@@ -13,7 +13,7 @@ import uuid
 from typing import Annotated, Any, Literal
 
 import anyio.to_thread
-from fastapi import APIRouter, Depends, Header, Query, Request
+from fastapi import APIRouter, Depends, Header, Request
 from pydantic import BaseModel, Field
 
 from conexor.crypto import (
@@ -23,12 +23,12 @@ from conexor.crypto import (
     generate_api_key,
     make_verifier,
 )
-from conexor.sandbox import MAX_ROWS_LIMIT, probe, write_privileges
+from conexor.sandbox import MAX_ROWS_LIMIT, Policy, SandboxError, probe, write_privileges
 from conexor.schema import MalformedSchema, Snapshot
 from conexor.server.auth import Authenticated, Authenticator, client_address
 from conexor.server.cloud import CloudBackends
 from conexor.server.errors import BadRequest
-from conexor.store import Accounts, AuditLog, Databases, NewDatabase
+from conexor.store import Accounts, DatabaseRecord, Databases, NewDatabase
 
 __all__ = ["RestDeps", "build_router"]
 
@@ -48,8 +48,9 @@ class DatabaseIn(BaseModel):
     mode: Literal["cloud", "agent"] = "cloud"
     envelope: dict[str, Any] | None = None
     schema_: dict[str, Any] = Field(alias="schema")
-    max_rows: int = Field(default=1000, ge=1, le=MAX_ROWS_LIMIT)
-    timeout_s: int = Field(default=30, ge=1, le=300)
+    max_rows: int | None = Field(default=None, ge=1, le=MAX_ROWS_LIMIT)
+    timeout_s: int | None = Field(default=None, ge=1, le=300)
+    policy: dict[str, Any] | None = None
 
 
 class KeyIn(BaseModel):
@@ -64,7 +65,6 @@ class RestDeps:
         *,
         accounts: Accounts,
         databases: Databases,
-        audit: AuditLog,
         authenticator: Authenticator,
         backends: CloudBackends,
         pepper: bytes,
@@ -73,7 +73,6 @@ class RestDeps:
     ) -> None:
         self.accounts = accounts
         self.databases = databases
-        self.audit = audit
         self.authenticator = authenticator
         self.backends = backends
         self.pepper = pepper
@@ -81,8 +80,8 @@ class RestDeps:
         self.default_timeout_s = default_timeout_s
 
 
-def build_router(deps: RestDeps) -> APIRouter:
-    """All ``/api/v1`` routes, bound to ``deps``."""
+def build_router(deps: RestDeps) -> tuple[APIRouter, Any]:
+    """The ``/api/v1`` routes bound to ``deps``, and the authentication dependency they use."""
     router = APIRouter(prefix="/api/v1")
 
     async def caller(
@@ -184,8 +183,8 @@ def build_router(deps: RestDeps) -> APIRouter:
                     "dialect": r.dialect,
                     "mode": r.mode,
                     "revision": r.revision,
-                    "max_rows": r.max_rows,
-                    "timeout_s": r.timeout_s,
+                    "max_rows": _policy_of(r).max_rows,
+                    "timeout_s": _policy_of(r).timeout_s,
                     "tables": len(json.loads(r.schema_json).get("tables", [])),
                     "created_at": r.created_at.isoformat(),
                 }
@@ -227,6 +226,7 @@ def build_router(deps: RestDeps) -> APIRouter:
         keys = await anyio.to_thread.run_sync(deps.accounts.keys_of, p)
         if not set(key_ids) <= {k.key_id for k in keys if k.revoked_at is None}:
             raise BadRequest("the envelope names API keys that are not active in this organisation")
+        policy = _initial_policy(body, deps)
         record = await anyio.to_thread.run_sync(
             lambda: deps.databases.add(
                 p.org_id,
@@ -238,8 +238,7 @@ def build_router(deps: RestDeps) -> APIRouter:
                     mode=body.mode,
                     envelope=envelope.to_json(),
                     schema_json=json.dumps(snapshot.to_json(), separators=(",", ":")),
-                    max_rows=body.max_rows,
-                    timeout_s=body.timeout_s,
+                    policy_json=json.dumps(policy.to_json(), separators=(",", ":")),
                     key_ids=key_ids,
                 ),
             )
@@ -253,6 +252,29 @@ def build_router(deps: RestDeps) -> APIRouter:
             "mode": record.mode,
             "tables": len(snapshot.tables),
         }
+
+    @router.get("/databases/{name}/policy")
+    async def get_policy(who: Caller, name: str) -> dict[str, Any]:
+        """The database's policy: allowed schemas and tables, denied columns, functions, limits."""
+        p = who.principal
+        record = await anyio.to_thread.run_sync(
+            deps.databases.get_for_key, p.org_id, p.key_id, name
+        )
+        return {"name": record.name, "policy": _policy_of(record).to_json()}
+
+    @router.put("/databases/{name}/policy")
+    async def put_policy(who: Caller, name: str, body: dict[str, Any]) -> dict[str, Any]:
+        """Replace the database's policy; the next query is checked against it."""
+        p = who.principal
+        try:
+            policy = Policy.from_json(body.get("policy"))
+        except SandboxError as exc:
+            raise BadRequest(exc.public) from None
+        text = json.dumps(policy.to_json(), separators=(",", ":"))
+        record = await anyio.to_thread.run_sync(
+            deps.databases.set_policy, p.org_id, p.key_id, name, text
+        )
+        return {"name": record.name, "policy": policy.to_json()}
 
     @router.delete("/databases/{name}")
     async def remove_database(who: Caller, name: str) -> dict[str, Any]:
@@ -275,24 +297,25 @@ def build_router(deps: RestDeps) -> APIRouter:
         findings = await anyio.to_thread.run_sync(write_privileges, engine, record.dialect)
         return {"name": record.name, "ok": True, "dialect": record.dialect, "warnings": findings}
 
-    @router.get("/audit")
-    async def audit_records(
-        who: Caller,
-        after_seq: Annotated[int, Query(ge=0)] = 0,
-        since: Annotated[str | None, Query(max_length=40)] = None,
-        limit: Annotated[int, Query(ge=1, le=5000)] = 1000,
-    ) -> dict[str, Any]:
-        """The organisation's audit records in order, a page at a time."""
-        records = await anyio.to_thread.run_sync(
-            lambda: deps.audit.records(
-                who.principal.org_id, after_seq=after_seq, since=since, limit=limit
-            )
-        )
-        out = []
-        for r in records:
-            body = r.body()
-            body["record_hash"] = r.record_hash
-            out.append(body)
-        return {"records": out, "next_after_seq": records[-1].seq if records else after_seq}
+    return router, caller
 
-    return router
+
+def _policy_of(record: DatabaseRecord) -> Policy:
+    return Policy.from_json(json.loads(record.policy_json))
+
+
+def _initial_policy(body: DatabaseIn, deps: RestDeps) -> Policy:
+    """The policy a new database starts with: the uploaded one, or the limits given, or defaults."""
+    try:
+        if body.policy is not None:
+            if body.max_rows is not None or body.timeout_s is not None:
+                raise BadRequest(
+                    "give limits either in the policy or as max_rows/timeout_s, not both"
+                )
+            return Policy.from_json(body.policy)
+        return Policy(
+            max_rows=body.max_rows or deps.default_max_rows,
+            timeout_s=float(body.timeout_s or deps.default_timeout_s),
+        )
+    except SandboxError as exc:
+        raise BadRequest(exc.public) from None

@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from conexor.audit.chain import GENESIS
+from conexor.audit.queryhash import new_query_hash_key
 from conexor.store.errors import Conflict, NotFound
 from conexor.store.tables import ApiKeyRow, AuditHeadRow, OrgRow, UserRow
 
@@ -57,7 +58,9 @@ class Accounts:
     ) -> Principal:
         """Create an organisation, its first user and that user's first key, atomically."""
         now = datetime.now(UTC)
-        org = OrgRow(id=str(uuid.uuid4()), name=org_name, created_at=now)
+        org = OrgRow(
+            id=str(uuid.uuid4()), name=org_name, created_at=now, query_hash_key=new_query_hash_key()
+        )
         user = UserRow(id=str(uuid.uuid4()), org_id=org.id, email=email, created_at=now)
         key = ApiKeyRow(
             id=key_id,
@@ -141,6 +144,14 @@ class Accounts:
                 )
                 for r in rows
             ]
+
+    def query_hash_key(self, org_id: str) -> bytes:
+        """The organisation's secret key for audit query hashes (cached by the caller)."""
+        with Session(self._engine, expire_on_commit=False) as session:
+            row = session.get(OrgRow, org_id)
+            if row is None:
+                raise NotFound("unknown organisation")
+            return row.query_hash_key
 
     def revoke(self, principal: Principal, key_id: str) -> None:
         """Mark a key of the caller's organisation revoked; it stops working at once."""

@@ -20,7 +20,7 @@ from conexor.audit import chain
 from conexor.audit.errors import AuditWriteFailed
 from conexor.audit.export import record_from_dict
 from conexor.audit.record import AuditDraft, AuditRecord
-from conexor.store.tables import AuditHeadRow, AuditRow
+from conexor.store.tables import AuditCheckpointRow, AuditHeadRow, AuditRow
 
 __all__ = ["AuditLog"]
 
@@ -84,6 +84,53 @@ class AuditLog:
             if len(batch) < page:
                 return
             after = batch[-1].seq
+
+    def head(self, org_id: str) -> tuple[int, str]:
+        """The org's chain head: (last seq, its record hash); (0, GENESIS) when empty."""
+        with Session(self._engine) as session:
+            row = session.get(AuditHeadRow, org_id)
+            return (row.seq, row.head_hash) if row else (0, chain.GENESIS)
+
+    def org_ids(self) -> list[str]:
+        """Every organisation that has a chain."""
+        with Session(self._engine) as session:
+            return list(session.scalars(select(AuditHeadRow.org_id)))
+
+    def record_hashes(self, org_id: str, *, after_seq: int, upto_seq: int) -> list[bytes]:
+        """Raw record hashes (the Merkle leaves) of seq in (after_seq, upto_seq], in order."""
+        with Session(self._engine) as session:
+            rows = session.scalars(
+                select(AuditRow.record_hash)
+                .where(
+                    AuditRow.org_id == org_id,
+                    AuditRow.seq > after_seq,
+                    AuditRow.seq <= upto_seq,
+                )
+                .order_by(AuditRow.seq)
+            )
+            return [bytes.fromhex(h) for h in rows]
+
+    def add_checkpoint(self, org_id: str, size: int, issued_at: str, text: str) -> None:
+        """Store a signed checkpoint (append-only, like the records)."""
+        try:
+            with Session(self._engine) as session, session.begin():
+                session.add(
+                    AuditCheckpointRow(org_id=org_id, size=size, issued_at=issued_at, text=text)
+                )
+        except SQLAlchemyError:
+            raise AuditWriteFailed("the audit checkpoint could not be written") from None
+
+    def checkpoints(self, org_id: str, *, limit: int = 100) -> list[str]:
+        """The org's newest checkpoints, newest first, as signed texts."""
+        with Session(self._engine) as session:
+            return list(
+                session.scalars(
+                    select(AuditCheckpointRow.text)
+                    .where(AuditCheckpointRow.org_id == org_id)
+                    .order_by(AuditCheckpointRow.id.desc())
+                    .limit(limit)
+                )
+            )
 
     @staticmethod
     def _decode(row: AuditRow) -> AuditRecord:

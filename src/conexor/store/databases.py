@@ -33,8 +33,7 @@ class NewDatabase:
     mode: str
     envelope: str | None
     schema_json: str
-    max_rows: int
-    timeout_s: int
+    policy_json: str
     key_ids: tuple[str, ...]
 
 
@@ -50,8 +49,7 @@ class DatabaseRecord:
     revision: int
     envelope: str | None
     schema_json: str
-    max_rows: int
-    timeout_s: int
+    policy_json: str
     created_at: datetime
 
 
@@ -65,8 +63,7 @@ def _record(row: DatabaseRow) -> DatabaseRecord:
         row.revision,
         row.envelope,
         row.schema_json,
-        row.max_rows,
-        row.timeout_s,
+        row.policy,
         row.created_at,
     )
 
@@ -89,8 +86,7 @@ class Databases:
             revision=1,
             envelope=new.envelope,
             schema_json=new.schema_json,
-            max_rows=new.max_rows,
-            timeout_s=new.timeout_s,
+            policy=new.policy_json,
             created_by=user_id,
             created_at=now,
             updated_at=now,
@@ -132,6 +128,17 @@ class Databases:
             if row is None:
                 raise NotFound(f"unknown database {name!r}")
             return _record(row)
+
+    def set_policy(self, org_id: str, key_id: str, name: str, policy_json: str) -> DatabaseRecord:
+        """Replace the database's policy; the caller validated it."""
+        record = self.get_for_key(org_id, key_id, name)
+        with Session(self._engine, expire_on_commit=False) as session, session.begin():
+            row = session.get(DatabaseRow, record.id)
+            if row is None:
+                raise NotFound(f"unknown database {name!r}")
+            row.policy = policy_json
+            row.updated_at = datetime.now(UTC)
+        return _record(row)
 
     def remove(self, org_id: str, key_id: str, name: str) -> DatabaseRecord:
         """Delete the database, its envelope and its access rows."""

@@ -23,6 +23,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = [
     "ApiKeyRow",
+    "AuditCheckpointRow",
     "AuditHeadRow",
     "AuditRow",
     "Base",
@@ -43,6 +44,7 @@ class OrgRow(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    query_hash_key: Mapped[bytes] = mapped_column(LargeBinary(32))
 
 
 class UserRow(Base):
@@ -79,8 +81,7 @@ class DatabaseRow(Base):
     revision: Mapped[int] = mapped_column(Integer)
     envelope: Mapped[str | None] = mapped_column(Text, nullable=True)
     schema_json: Mapped[str] = mapped_column(Text)
-    max_rows: Mapped[int] = mapped_column(Integer)
-    timeout_s: Mapped[int] = mapped_column(Integer)
+    policy: Mapped[str] = mapped_column(Text, server_default="{}")
     created_by: Mapped[str] = mapped_column(ForeignKey("users.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -116,3 +117,15 @@ class AuditRow(Base):
     body: Mapped[str] = mapped_column(Text)
     prev_hash: Mapped[str] = mapped_column(String(64))
     record_hash: Mapped[str] = mapped_column(String(64))
+
+
+class AuditCheckpointRow(Base):
+    """A signed checkpoint as issued: its full text, append-only."""
+
+    __tablename__ = "audit_checkpoints"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    org_id: Mapped[str] = mapped_column(ForeignKey("orgs.id"))
+    size: Mapped[int] = mapped_column(BigInteger)
+    issued_at: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)

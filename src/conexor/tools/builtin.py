@@ -14,7 +14,7 @@ from typing import Any
 
 from conexor.audit.queryhash import query_hash
 from conexor.backends import Backend
-from conexor.sandbox import Limits, QueryRejected, check
+from conexor.sandbox import Policy, QueryRejected, check
 from conexor.schema import Snapshot, describe, table_list
 from conexor.server.auth import Authenticated
 from conexor.store import DatabaseRecord, Databases, NotFound
@@ -46,9 +46,15 @@ class ToolOutput:
 class BuiltinTools:
     """Runs built-in tools for an authenticated caller."""
 
-    def __init__(self, databases: Databases, resolve_backend: ResolveBackend) -> None:
+    def __init__(
+        self,
+        databases: Databases,
+        resolve_backend: ResolveBackend,
+        query_hash_key: Callable[[str], bytes],
+    ) -> None:
         self._databases = databases
         self._resolve_backend = resolve_backend
+        self._query_hash_key = query_hash_key
 
     async def call(
         self, name: str, args: Mapping[str, Any], caller: Authenticated, facts: CallFacts
@@ -77,7 +83,8 @@ class BuiltinTools:
     def _list_databases(self, caller: Authenticated, facts: CallFacts) -> ToolOutput:
         records = self._databases.list_for_key(caller.principal.org_id, caller.principal.key_id)
         rows: list[list[Any]] = [
-            [r.name, r.dialect, r.mode, len(_snapshot(r).tables), r.max_rows] for r in records
+            [r.name, r.dialect, r.mode, len(_snapshot(r).tables), _policy(r).max_rows]
+            for r in records
         ]
         facts.row_count = len(rows)
         return ToolOutput(
@@ -107,19 +114,17 @@ class BuiltinTools:
     ) -> ToolOutput:
         record = self._database(caller, args["database"], facts)
         sql: str = args["sql"]
-        verdict = check(sql, record.dialect)
-        facts.query_hash = query_hash(verdict.normalized or sql.strip())
+        policy = _policy(record)
+        snapshot = _snapshot(record)
+        verdict = check(sql, record.dialect, policy, snapshot)
+        facts.query_hash = query_hash(
+            verdict.normalized or sql.strip(), self._query_hash_key(caller.principal.org_id)
+        )
         if not verdict.allowed:
             raise QueryRejected(verdict.rule, verdict.reason)
-        max_rows = args.get("max_rows", record.max_rows)
-        if max_rows > record.max_rows:
-            raise InvalidArguments(
-                f"argument 'max_rows' must be between 1 and {record.max_rows} "
-                f"for database {record.name!r}"
-            )
-        limits = Limits(max_rows=max_rows, timeout_s=float(record.timeout_s))
+        limits = policy.limits(args.get("max_rows"))
         backend = await self._resolve_backend(caller, record)
-        result = await backend.run(sql, limits)
+        result = await backend.run(sql, limits, policy=policy, snapshot=snapshot)
         facts.row_count = result.row_count
         return ToolOutput(
             {
@@ -133,3 +138,7 @@ class BuiltinTools:
 
 def _snapshot(record: DatabaseRecord) -> Snapshot:
     return Snapshot.from_json(json.loads(record.schema_json))
+
+
+def _policy(record: DatabaseRecord) -> Policy:
+    return Policy.from_json(json.loads(record.policy_json))

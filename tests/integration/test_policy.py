@@ -1,0 +1,96 @@
+"""Per-database policy through the CLI, REST and MCP: tables, denied columns, limits."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import httpx2
+
+from tests.conftest import LiveServer
+from tests.integration.cli import add_db, call, run_cli, signup, text_of
+from tests.integration.test_cloud_flow import make_sqlite
+
+
+def _setup(live: LiveServer, tmp_path: Path) -> tuple[str, dict[str, str]]:
+    key = signup(live.url)["api_key"]
+    assert add_db(live.url, key, "shop", make_sqlite(tmp_path / "shop.db")).returncode == 0
+    return key, {"CONEXOR_SERVER": live.url, "CONEXOR_API_KEY": key}
+
+
+def test_policy_show_and_defaults(live_server: LiveServer, tmp_path: Path) -> None:
+    _, env = _setup(live_server, tmp_path)
+    shown = json.loads(run_cli("db", "policy", "shop", "--json", env=env).stdout)
+    policy = shown["policy"]
+    assert policy["max_rows"] == 1000
+    assert policy["denied_columns"] == []
+    assert policy["allowed_tables"] is None
+
+
+def test_denied_column_is_refused_even_through_star(
+    live_server: LiveServer, tmp_path: Path
+) -> None:
+    key, env = _setup(live_server, tmp_path)
+    run_cli("db", "policy", "shop", "--deny-column", "customers.name", env=env)
+    for sql in (
+        "SELECT * FROM customers",
+        "SELECT c.* FROM customers c",
+        "SELECT name FROM customers",
+    ):
+        r = call(live_server.url, key, "query", {"database": "shop", "sql": sql})
+        assert r.is_error, sql
+        assert "customers.name" in text_of(r)
+    ok = call(
+        live_server.url,
+        key,
+        "query",
+        {"database": "shop", "sql": "SELECT id, country FROM customers"},
+    )
+    assert not ok.is_error
+    last = json.loads(run_cli("audit", "export", env=env).stdout.splitlines()[-2])
+    assert (last["outcome"], last["error_code"]) == ("rejected", "deny.column_denied")
+
+
+def test_allowed_tables_and_row_cap(live_server: LiveServer, tmp_path: Path) -> None:
+    key, env = _setup(live_server, tmp_path)
+    run_cli("db", "policy", "shop", "--allow-table", "orders", "--max-rows", "2", env=env)
+    denied = call(
+        live_server.url, key, "query", {"database": "shop", "sql": "SELECT id FROM customers"}
+    )
+    assert denied.is_error and "customers" in text_of(denied)
+    capped = call(
+        live_server.url, key, "query", {"database": "shop", "sql": "SELECT id FROM orders"}
+    )
+    assert capped.structured_content["row_count"] == 2
+    assert capped.structured_content["truncated"] is True
+    over = call(
+        live_server.url,
+        key,
+        "query",
+        {"database": "shop", "sql": "SELECT id FROM orders", "max_rows": 3},
+    )
+    assert over.is_error and "2" in text_of(over)
+    listed = call(live_server.url, key, "list_databases", {})
+    assert listed.structured_content["rows"][0][4] == 2
+
+
+def test_invalid_policy_is_refused_in_one_line(live_server: LiveServer, tmp_path: Path) -> None:
+    key, env = _setup(live_server, tmp_path)
+    with httpx2.Client(
+        base_url=live_server.url, headers={"Authorization": f"Bearer {key}"}
+    ) as http:
+        for bad in ({"max_rows": 0}, {"surprise": 1}, {"denied_columns": "name"}):
+            r = http.put("/api/v1/databases/shop/policy", json={"policy": bad})
+            assert r.status_code == 400, r.text
+            assert "\n" not in r.json()["error"]["message"]
+    bad_file = tmp_path / "p.json"
+    bad_file.write_text("{not json")
+    proc = run_cli("db", "policy", "shop", "--file", str(bad_file), env=env, check=False)
+    assert proc.returncode == 1 and "could not be read as JSON" in proc.stderr
+    good = tmp_path / "good.json"
+    good.write_text(json.dumps({"denied_columns": ["orders.total"], "max_rows": 10}))
+    shown = json.loads(
+        run_cli("db", "policy", "shop", "--file", str(good), "--json", env=env).stdout
+    )
+    assert shown["policy"]["denied_columns"] == ["orders.total"]
+    assert shown["policy"]["max_rows"] == 10

@@ -1,0 +1,81 @@
+"""Migrations carry existing data forward, on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlalchemy import Engine, text
+
+from conexor.store import migrate, open_store_engine
+
+
+def _seed_0001(engine: Engine) -> None:
+    now = datetime.now(UTC)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO orgs VALUES ('o1', 'Acme', :now)"), {"now": now})
+        conn.execute(
+            text("INSERT INTO users VALUES ('u1', 'o1', 'a@example.com', :now)"), {"now": now}
+        )
+        conn.execute(
+            text(
+                "INSERT INTO databases (id, org_id, name, dialect, mode, revision, envelope, "
+                "schema_json, max_rows, timeout_s, created_by, created_at, updated_at) VALUES "
+                "('d1', 'o1', 'shop', 'sqlite', 'cloud', 1, '{}', '{}', 7, 9, 'u1', :now, :now)"
+            ),
+            {"now": now},
+        )
+        conn.execute(
+            text("INSERT INTO api_keys VALUES ('k1', 'o1', 'u1', :b, :b, 'first', :now, NULL)"),
+            {"now": now, "b": b"\0" * 16},
+        )
+        conn.execute(text("INSERT INTO database_access VALUES ('d1', 'k1')"))
+        conn.execute(text("INSERT INTO audit_heads VALUES ('o1', 0, :h)"), {"h": "0" * 64})
+
+
+def _check_head(engine: Engine) -> None:
+    with engine.connect() as conn:
+        policy = json.loads(conn.execute(text("SELECT policy FROM databases")).scalar_one())
+        columns = {
+            r[0]
+            for r in conn.execute(
+                text(
+                    "SELECT name FROM pragma_table_info('databases')"
+                    if engine.dialect.name == "sqlite"
+                    else "SELECT column_name FROM information_schema.columns "
+                    "WHERE table_name = 'databases'"
+                )
+            )
+        }
+        (key,) = conn.execute(text("SELECT query_hash_key FROM orgs")).one()
+    assert policy == {"max_rows": 7, "timeout_s": 9.0}
+    assert isinstance(key, bytes) and len(key) == 32
+    with engine.connect() as conn:  # rebuilt tables keep their children
+        assert conn.execute(text("SELECT count(*) FROM database_access")).scalar_one() == 1
+        assert conn.execute(text("SELECT count(*) FROM audit_heads")).scalar_one() == 1
+    assert "policy" in columns and "max_rows" not in columns and "timeout_s" not in columns
+
+
+def test_policy_migration_on_sqlite(tmp_path: Path) -> None:
+    engine = open_store_engine(f"sqlite:///{tmp_path / 'store.db'}")
+    migrate(engine, "0001")
+    _seed_0001(engine)
+    migrate(engine)
+    _check_head(engine)
+    migrate(engine)  # idempotent
+    engine.dispose()
+
+
+@pytest.mark.postgres
+def test_policy_migration_on_postgresql(pg_db: str) -> None:
+    engine = open_store_engine(f"postgresql://postgres@127.0.0.1:5432/{pg_db}")
+    migrate(engine, "0001")
+    _seed_0001(engine)
+    migrate(engine)
+    _check_head(engine)
+    engine.dispose()
+    with psycopg.connect(f"postgresql://postgres@127.0.0.1:5432/{pg_db}") as conn:
+        assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == ("0004",)
