@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
+
 import psycopg
 import pymysql
 import pytest
 
 from tests.conftest import LiveServer
-from tests.integration.cli import add_db, call, signup
-from tests.services import MARIA
+from tests.integration.cli import add_db, call, run_cli, signup
+from tests.services import MARIA, unique
 
 PG_SCHEMA = """
 CREATE TABLE customers (id serial PRIMARY KEY, name text NOT NULL, joined date, balance numeric(10,2));
@@ -156,3 +158,33 @@ def test_mariadb_end_to_end(live_server: LiveServer, maria_db: str) -> None:
     with pymysql.connect(**MARIA, database=maria_db) as conn, conn.cursor() as cur:
         cur.execute("SELECT count(*) FROM items")
         assert cur.fetchone() == (20,)
+
+
+@pytest.mark.postgres
+def test_role_check_warns_and_recommends_grants(
+    live_server: LiveServer, pg_db: str, pg_admin
+) -> None:
+    key = signup(live_server.url)["api_key"]
+    env = {"CONEXOR_SERVER": live_server.url, "CONEXOR_API_KEY": key}
+    admin_url = f"postgresql://postgres@127.0.0.1:5432/{pg_db}"
+    proc = run_cli("db", "add", "asadmin", env={**env, "CONEXOR_DB_URL": admin_url}, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert "superuser" in proc.stderr
+    assert "CREATE ROLE conexor_readonly" in proc.stderr
+    report = json.loads(run_cli("db", "test", "asadmin", "--json", env=env).stdout)
+    assert any("superuser" in w for w in report["warnings"])
+    assert any(g.startswith("GRANT CONNECT ON DATABASE") for g in report["grants"])
+
+    reader = unique("cnx_reader")
+    pg_admin.execute(f"CREATE ROLE {reader} LOGIN")
+    try:
+        pg_admin.execute(f"GRANT CONNECT ON DATABASE {pg_db} TO {reader}")
+        url = f"postgresql://{reader}@127.0.0.1:5432/{pg_db}"
+        proc = run_cli("db", "add", "asreader", env={**env, "CONEXOR_DB_URL": url}, check=False)
+        assert proc.returncode == 0, proc.stderr
+        assert "warning" not in proc.stderr
+        clean = json.loads(run_cli("db", "test", "asreader", "--json", env=env).stdout)
+        assert clean["warnings"] == []
+    finally:
+        pg_admin.execute(f"REVOKE ALL ON DATABASE {pg_db} FROM {reader}")
+        pg_admin.execute(f"DROP ROLE IF EXISTS {reader}")

@@ -17,7 +17,13 @@ from conexor.cli.options import ApiKeyOpt, JsonOpt, ServerOpt
 from conexor.cli.output import emit_json, err, out, table
 from conexor.cli.urlinput import read_url
 from conexor.crypto import AadContext, parse_api_key, seal
-from conexor.sandbox import MAX_ROWS_LIMIT, create_database_engine, dialect_of_url, probe
+from conexor.sandbox import (
+    MAX_ROWS_LIMIT,
+    create_database_engine,
+    dialect_of_url,
+    probe,
+    role_report,
+)
 from conexor.schema import introspect
 
 __all__ = ["app", "register_cloud_database"]
@@ -56,6 +62,7 @@ def register_cloud_database(
     try:
         probe(engine)
         snapshot = introspect(engine)
+        report = role_report(engine, dialect)
     finally:
         engine.dispose()
     me = api.request("GET", "/me")
@@ -79,7 +86,22 @@ def register_cloud_database(
             **({"timeout_s": timeout_s} if timeout_s is not None else {}),
         },
     )
+    result["warnings"] = report.findings
+    result["grants"] = report.grants
     return result
+
+
+def _warn_about_role(warnings: list[str], grants: list[str]) -> None:
+    """Tell the user, on stderr, what the role could do beyond reading and how to fix it."""
+    for warning in warnings:
+        err.print(f"warning: {warning}", markup=False)
+    if warnings:
+        err.print(
+            "warning: use a read-only role; the sandbox is defence in depth, not a substitute. "
+            "A database administrator can create one with:"
+        )
+        for line in grants:
+            err.print(f"  {line}", markup=False)
 
 
 @app.command("add")
@@ -117,6 +139,7 @@ def add(
     if as_json:
         emit_json(result)
         return
+    _warn_about_role(result["warnings"], result["grants"])
     out.print(
         f"Added database {result['name']!r} ({result['dialect']}, {result['mode']} mode, "
         f"{result['tables']} tables). Only ciphertext and schema metadata were uploaded."

@@ -23,7 +23,7 @@ from conexor.crypto import (
     generate_api_key,
     make_verifier,
 )
-from conexor.sandbox import MAX_ROWS_LIMIT, Policy, SandboxError, probe, write_privileges
+from conexor.sandbox import MAX_ROWS_LIMIT, Policy, SandboxError, probe, role_report
 from conexor.schema import MalformedSchema, Snapshot
 from conexor.server.auth import Authenticated, Authenticator, client_address
 from conexor.server.cloud import CloudBackends
@@ -294,8 +294,14 @@ def build_router(deps: RestDeps) -> tuple[APIRouter, Any]:
         backend = await deps.backends.resolve(who, record)
         engine = backend.engine
         await anyio.to_thread.run_sync(probe, engine)
-        findings = await anyio.to_thread.run_sync(write_privileges, engine, record.dialect)
-        return {"name": record.name, "ok": True, "dialect": record.dialect, "warnings": findings}
+        report = await anyio.to_thread.run_sync(role_report, engine, record.dialect)
+        return {
+            "name": record.name,
+            "ok": True,
+            "dialect": record.dialect,
+            "warnings": report.findings,
+            "grants": report.grants,
+        }
 
     return router, caller
 
