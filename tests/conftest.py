@@ -76,7 +76,7 @@ def live_server(tmp_path: Path) -> Iterator[LiveServer]:
 
 
 def run_live_server(
-    data_dir: Path, log_path: Path, store_url: str | None = None
+    data_dir: Path, log_path: Path, store_url: str | None = None, port: int = 0
 ) -> Iterator[LiveServer]:
     import logging
 
@@ -91,7 +91,7 @@ def run_live_server(
     root.addHandler(handler)
     root.setLevel(logging.DEBUG)
     config = uvicorn.Config(
-        create_app(settings), host="127.0.0.1", port=0, log_level="debug", log_config=None
+        create_app(settings), host="127.0.0.1", port=port, log_level="debug", log_config=None
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)

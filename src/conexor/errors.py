@@ -22,6 +22,10 @@ Each package has its own ``errors.py`` that subclasses :class:`ConexorError`
      │    └── InvalidApiKey, RateLimited
      ├── BadRequest                  server.errors
      ├── InvalidArguments            tools.arguments
+     ├── AgentError                  agent.errors
+     │    ├── ProtocolError, AgentUnavailable
+     │    └── AgentJobFailed         backends.agent
+     ├── InvalidAgentToken           crypto.agenttokens
      └── CliError                    cli.client
 
 ``public`` is a one-line message that is always safe to show a user: it names

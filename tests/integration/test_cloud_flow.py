@@ -289,14 +289,12 @@ def test_url_never_on_argv_and_read_from_stdin(live_server: LiveServer, tmp_path
     )
 
 
-def test_agent_mode_is_refused_clearly(live_server: LiveServer, tmp_path: Path) -> None:
+def test_agent_mode_needs_a_dialect(live_server: LiveServer) -> None:
     key = signup(live_server.url)["api_key"]
-    proc = add_db(live_server.url, key, "onprem", make_sqlite(tmp_path / "a.db"), "--mode", "agent")
+    env = {"CONEXOR_SERVER": live_server.url, "CONEXOR_API_KEY": key}
+    proc = run_cli("db", "add", "onprem", "--mode", "agent", env=env, check=False)
     assert proc.returncode == 1
-    assert (
-        proc.stderr.strip()
-        == "error: agent mode is not available in this version; use --mode cloud"
-    )
+    assert proc.stderr.strip() == "error: agent mode needs --dialect postgresql, mysql or sqlite"
 
 
 def test_cli_without_server_or_key_says_what_is_missing() -> None:

@@ -78,7 +78,7 @@ def test_upload_accepted_then_name_conflict(app: Any) -> None:
     [
         ({"name": "1bad name"}, "database name must start with a letter"),
         ({"id": "not-a-uuid"}, "database id must be a UUID"),
-        ({"mode": "agent"}, "agent mode is not available"),
+        ({"mode": "agent"}, "agent mode takes no connection string"),
         ({"envelope": None}, "cloud mode needs the encrypted connection string"),
         ({"envelope": {"v": 9}}, "the encrypted credential is malformed"),
         ({"schema": {"tables": 3}}, "schema metadata is malformed"),

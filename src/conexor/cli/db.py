@@ -24,7 +24,7 @@ from conexor.sandbox import (
     probe,
     role_report,
 )
-from conexor.schema import introspect
+from conexor.schema import Snapshot, introspect
 
 __all__ = ["app", "register_cloud_database"]
 
@@ -91,6 +91,83 @@ def register_cloud_database(
     return result
 
 
+def _add_agent_database(
+    server: str,
+    api_key: str,
+    name: str,
+    dialect: str | None,
+    max_rows: int | None,
+    timeout_s: int | None,
+    as_json: bool,
+) -> None:
+    """Register an agent-mode database: no URL at all, and print its agent token once."""
+    if dialect not in ("postgresql", "mysql", "sqlite"):
+        raise CliError("agent mode needs --dialect postgresql, mysql or sqlite")
+    body: dict[str, Any] = {
+        "id": str(uuid.uuid4()),
+        "name": name,
+        "dialect": dialect,
+        "mode": "agent",
+        "schema": Snapshot(dialect=dialect, tables=()).to_json(),
+    }
+    if max_rows is not None:
+        body["max_rows"] = max_rows
+    if timeout_s is not None:
+        body["timeout_s"] = timeout_s
+    with ApiClient(server, api_key) as api:
+        result = api.request("POST", "/databases", json=body)
+    if as_json:
+        emit_json(result)
+        return
+    out.print(f"Added database {result['name']!r} ({dialect}, agent mode).")
+    out.print(f"Agent token: {result['agent_token']}")
+    out.print(
+        "It is shown only now. Inside your network run: CONEXOR_AGENT_TOKEN=... "
+        f"CONEXOR_DB_URL=... conexor agent --server {server}"
+    )
+
+
+@app.command("tokens")
+def tokens(
+    name: Annotated[str, typer.Argument(help="Agent-mode database name.")],
+    server: ServerOpt,
+    api_key: ApiKeyOpt,
+    create: Annotated[
+        bool, typer.Option("--create", help="Issue another token (shown once).")
+    ] = False,
+    revoke: Annotated[
+        str | None, typer.Option("--revoke", help="Revoke this token id; its agents are cut off.")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """List, create or revoke agent tokens (rotate: --create, restart agents, --revoke old)."""
+    with ApiClient(server, api_key) as api:
+        if create:
+            data = api.request("POST", f"/databases/{name}/agent-tokens")
+            if as_json:
+                emit_json(data)
+            else:
+                out.print(f"Agent token: {data['agent_token']}")
+            return
+        if revoke:
+            data = api.request("DELETE", f"/databases/{name}/agent-tokens/{revoke}")
+            if as_json:
+                emit_json(data)
+            else:
+                out.print(f"Revoked agent token {revoke}; its agents were disconnected.")
+            return
+        data = api.request("GET", f"/databases/{name}/agent-tokens")
+    if as_json:
+        emit_json(data)
+        return
+    out.print(f"{data['connected']} agent(s) connected")
+    table(
+        f"Agent tokens of {name!r}",
+        ["token id", "created", "revoked"],
+        [[t["token_id"], t["created_at"], "yes" if t["revoked"] else ""] for t in data["tokens"]],
+    )
+
+
 def _warn_about_role(warnings: list[str], grants: list[str]) -> None:
     """Tell the user, on stderr, what the role could do beyond reading and how to fix it."""
     for warning in warnings:
@@ -126,11 +203,16 @@ def add(
         int | None,
         typer.Option("--timeout", min=1, max=300, help="Query timeout in seconds (default 30)."),
     ] = None,
+    dialect: Annotated[
+        str | None,
+        typer.Option("--dialect", help="Agent mode: postgresql, mysql or sqlite (no URL needed)."),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Register a database; in cloud mode the URL is encrypted here before upload."""
     if mode == "agent":
-        raise CliError("agent mode is not available in this version; use --mode cloud")
+        _add_agent_database(server, api_key, name, dialect, max_rows, timeout_s, as_json)
+        return
     url = read_url(os.environ.get("CONEXOR_DB_URL"), url_stdin)
     with ApiClient(server, api_key) as api:
         result = register_cloud_database(

@@ -14,6 +14,7 @@ import typer
 
 from conexor import __version__
 from conexor.cli import audit, db, keys
+from conexor.cli.agent import agent_command
 from conexor.cli.bridge import bridge_command
 from conexor.cli.demo import demo_command
 from conexor.cli.output import err
@@ -34,6 +35,7 @@ app.command("server")(server_command)
 app.command("signup")(signup_command)
 app.command("demo")(demo_command)
 app.command("bridge")(bridge_command)
+app.command("agent")(agent_command)
 app.add_typer(db.app, name="db")
 app.add_typer(audit.app, name="audit")
 app.add_typer(keys.app, name="keys")

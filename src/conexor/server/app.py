@@ -14,7 +14,7 @@ from contextlib import asynccontextmanager
 
 import anyio
 import anyio.to_thread
-from fastapi import FastAPI, Request
+from fastapi import FastAPI, Request, WebSocket
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, PlainTextResponse
 from mcp.server.auth.settings import AuthSettings
@@ -22,12 +22,15 @@ from mcp.server.transport_security import TransportSecuritySettings
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from conexor import __version__
+from conexor.backends import Backend
+from conexor.backends.agent import AgentBackend
 from conexor.config import ConfigError, Settings
 from conexor.crypto import KekCache
 from conexor.errors import ConexorError
 from conexor.mcp.auth import SCOPE, ApiKeyVerifier
 from conexor.mcp.endpoint import build_mcp_server
-from conexor.server.auth import Authenticator, client_address
+from conexor.server.agenthub import AgentHub
+from conexor.server.auth import Authenticated, Authenticator, client_address
 from conexor.server.checkpoints import Checkpointer
 from conexor.server.cloud import CloudBackends
 from conexor.server.engines import EnginePool
@@ -36,7 +39,15 @@ from conexor.server.ratelimit import FailureLimiter
 from conexor.server.rest import RestDeps, build_router
 from conexor.server.rest_audit import build_audit_router
 from conexor.server.status import status_of
-from conexor.store import Accounts, AuditLog, Databases, migrate, open_store_engine
+from conexor.store import (
+    Accounts,
+    AgentTokens,
+    AuditLog,
+    DatabaseRecord,
+    Databases,
+    migrate,
+    open_store_engine,
+)
 from conexor.tools.builtin import BuiltinTools
 
 __all__ = ["create_app"]
@@ -64,7 +75,15 @@ def create_app(settings: Settings) -> FastAPI:
         every_seconds=settings.checkpoint_every_seconds,
         heartbeat_seconds=settings.checkpoint_heartbeat_seconds,
     )
-    tools = BuiltinTools(databases, backends.resolve, functools.cache(accounts.query_hash_key))
+    agent_tokens = AgentTokens(store)
+    hub = AgentHub(agent_tokens, databases, settings.pepper.reveal(), limiter)
+
+    async def resolve_backend(caller: Authenticated, record: DatabaseRecord) -> Backend:
+        if record.mode == "agent":
+            return AgentBackend(hub, record.id)
+        return await backends.resolve(caller, record)
+
+    tools = BuiltinTools(databases, resolve_backend, functools.cache(accounts.query_hash_key))
     mcp_server = build_mcp_server(tools, audit)
 
     hosts = ["127.0.0.1:*", "localhost:*", "[::1]:*", *settings.allowed_hosts]
@@ -107,6 +126,8 @@ def create_app(settings: Settings) -> FastAPI:
             databases=databases,
             authenticator=authenticator,
             backends=backends,
+            agent_tokens=agent_tokens,
+            hub=hub,
             pepper=settings.pepper.reveal(),
             default_max_rows=settings.default_max_rows,
             default_timeout_s=settings.default_timeout_s,
@@ -119,6 +140,11 @@ def create_app(settings: Settings) -> FastAPI:
     async def audit_key() -> str:
         """The public key that signs audit checkpoints (signed-note verifier format)."""
         return checkpointer.signer.verifier().to_text() + "\n"
+
+    @app.websocket("/agent")
+    async def agent_endpoint(socket: WebSocket) -> None:
+        """On-premise agents connect here, outbound from the customer's network."""
+        await hub.serve(socket)
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:

@@ -16,6 +16,7 @@ import anyio.to_thread
 from fastapi import APIRouter, Depends, Header, Request
 from pydantic import BaseModel, Field
 
+from conexor.agent.errors import AgentUnavailable
 from conexor.crypto import (
     MIN_ITERATIONS,
     CryptoError,
@@ -23,12 +24,14 @@ from conexor.crypto import (
     generate_api_key,
     make_verifier,
 )
+from conexor.crypto.agenttokens import generate_agent_token, make_token_verifier
 from conexor.sandbox import MAX_ROWS_LIMIT, Policy, SandboxError, probe, role_report
 from conexor.schema import MalformedSchema, Snapshot
+from conexor.server.agenthub import AgentHub
 from conexor.server.auth import Authenticated, Authenticator, client_address
 from conexor.server.cloud import CloudBackends
 from conexor.server.errors import BadRequest
-from conexor.store import Accounts, DatabaseRecord, Databases, NewDatabase
+from conexor.store import Accounts, AgentTokens, DatabaseRecord, Databases, NewDatabase
 
 __all__ = ["RestDeps", "build_router"]
 
@@ -67,6 +70,8 @@ class RestDeps:
         databases: Databases,
         authenticator: Authenticator,
         backends: CloudBackends,
+        agent_tokens: AgentTokens,
+        hub: AgentHub,
         pepper: bytes,
         default_max_rows: int,
         default_timeout_s: float,
@@ -75,6 +80,8 @@ class RestDeps:
         self.databases = databases
         self.authenticator = authenticator
         self.backends = backends
+        self.agent_tokens = agent_tokens
+        self.hub = hub
         self.pepper = pepper
         self.default_max_rows = default_max_rows
         self.default_timeout_s = default_timeout_s
@@ -210,22 +217,12 @@ def build_router(deps: RestDeps) -> tuple[APIRouter, Any]:
             raise BadRequest("schema metadata is malformed") from None
         if snapshot.dialect != body.dialect:
             raise BadRequest("schema metadata is for a different dialect")
-        if body.mode != "cloud":
-            raise BadRequest("agent mode is not available in this version; use cloud mode")
-        if body.envelope is None:
-            raise BadRequest("cloud mode needs the encrypted connection string (envelope)")
-        try:
-            envelope = Envelope.from_json(json.dumps(body.envelope))
-        except CryptoError as exc:
-            raise BadRequest(exc.public) from None
-        if any(w.iterations < MIN_ITERATIONS for w in envelope.wraps):
-            raise BadRequest(f"every wrap must use at least {MIN_ITERATIONS} PBKDF2 iterations")
-        key_ids = envelope.key_ids
-        if p.key_id not in key_ids:
-            raise BadRequest("the envelope has no wrap for the API key making this request")
-        keys = await anyio.to_thread.run_sync(deps.accounts.keys_of, p)
-        if not set(key_ids) <= {k.key_id for k in keys if k.revoked_at is None}:
-            raise BadRequest("the envelope names API keys that are not active in this organisation")
+        envelope_text: str | None = None
+        key_ids: tuple[str, ...] = (p.key_id,)
+        if body.mode == "cloud":
+            envelope_text, key_ids = await _checked_envelope(body, who, deps)
+        elif body.envelope is not None:
+            raise BadRequest("agent mode takes no connection string, not even encrypted")
         policy = _initial_policy(body, deps)
         record = await anyio.to_thread.run_sync(
             lambda: deps.databases.add(
@@ -236,14 +233,14 @@ def build_router(deps: RestDeps) -> tuple[APIRouter, Any]:
                     name=body.name,
                     dialect=body.dialect,
                     mode=body.mode,
-                    envelope=envelope.to_json(),
+                    envelope=envelope_text,
                     schema_json=json.dumps(snapshot.to_json(), separators=(",", ":")),
                     policy_json=json.dumps(policy.to_json(), separators=(",", ":")),
                     key_ids=key_ids,
                 ),
             )
         )
-        return {
+        out: dict[str, Any] = {
             "name": record.name,
             "id": record.id,
             "org_id": record.org_id,
@@ -252,6 +249,41 @@ def build_router(deps: RestDeps) -> tuple[APIRouter, Any]:
             "mode": record.mode,
             "tables": len(snapshot.tables),
         }
+        if record.mode == "agent":
+            out["agent_token"] = await _new_agent_token(record, deps)
+        return out
+
+    @router.get("/databases/{name}/agent-tokens")
+    async def list_agent_tokens(who: Caller, name: str) -> dict[str, Any]:
+        """The database's agent tokens (ids only) and how many agents are connected."""
+        record = await _agent_database(who, name, deps)
+        tokens = await anyio.to_thread.run_sync(deps.agent_tokens.for_database, record.id)
+        return {
+            "name": record.name,
+            "connected": deps.hub.connected(record.id),
+            "tokens": [
+                {
+                    "token_id": t.token_id,
+                    "created_at": t.created_at.isoformat(),
+                    "revoked": t.revoked_at is not None,
+                }
+                for t in tokens
+            ],
+        }
+
+    @router.post("/databases/{name}/agent-tokens", status_code=201)
+    async def create_agent_token(who: Caller, name: str) -> dict[str, Any]:
+        """Issue another agent token (shown once); revoke the old one to rotate."""
+        record = await _agent_database(who, name, deps)
+        return {"name": record.name, "agent_token": await _new_agent_token(record, deps)}
+
+    @router.delete("/databases/{name}/agent-tokens/{token_id}")
+    async def revoke_agent_token(who: Caller, name: str, token_id: str) -> dict[str, Any]:
+        """Revoke a token; agents connected with it are cut off at once."""
+        record = await _agent_database(who, name, deps)
+        await anyio.to_thread.run_sync(deps.agent_tokens.revoke, record.id, token_id)
+        await deps.hub.disconnect_token(token_id)
+        return {"name": record.name, "token_id": token_id, "revoked": True}
 
     @router.get("/databases/{name}/policy")
     async def get_policy(who: Caller, name: str) -> dict[str, Any]:
@@ -282,6 +314,7 @@ def build_router(deps: RestDeps) -> tuple[APIRouter, Any]:
         p = who.principal
         record = await anyio.to_thread.run_sync(deps.databases.remove, p.org_id, p.key_id, name)
         deps.backends.forget_database(record.id)
+        await deps.hub.disconnect_database(record.id)
         return {"name": record.name, "removed": True}
 
     @router.post("/databases/{name}/test")
@@ -291,6 +324,18 @@ def build_router(deps: RestDeps) -> tuple[APIRouter, Any]:
         record = await anyio.to_thread.run_sync(
             deps.databases.get_for_key, p.org_id, p.key_id, name
         )
+        if record.mode == "agent":
+            connected = deps.hub.connected(record.id)
+            if not connected:
+                raise AgentUnavailable()
+            return {
+                "name": record.name,
+                "ok": True,
+                "dialect": record.dialect,
+                "agents": connected,
+                "warnings": deps.hub.warnings(record.id),
+                "grants": [],
+            }
         backend = await deps.backends.resolve(who, record)
         engine = backend.engine
         await anyio.to_thread.run_sync(probe, engine)
@@ -325,3 +370,49 @@ def _initial_policy(body: DatabaseIn, deps: RestDeps) -> Policy:
         )
     except SandboxError as exc:
         raise BadRequest(exc.public) from None
+
+
+async def _checked_envelope(
+    body: DatabaseIn, who: Authenticated, deps: RestDeps
+) -> tuple[str, tuple[str, ...]]:
+    """The uploaded envelope, checked: well-formed, strong KDF, wrapped for this caller's org."""
+    p = who.principal
+    if body.envelope is None:
+        raise BadRequest("cloud mode needs the encrypted connection string (envelope)")
+    try:
+        envelope = Envelope.from_json(json.dumps(body.envelope))
+    except CryptoError as exc:
+        raise BadRequest(exc.public) from None
+    if any(w.iterations < MIN_ITERATIONS for w in envelope.wraps):
+        raise BadRequest(f"every wrap must use at least {MIN_ITERATIONS} PBKDF2 iterations")
+    key_ids = envelope.key_ids
+    if p.key_id not in key_ids:
+        raise BadRequest("the envelope has no wrap for the API key making this request")
+    keys = await anyio.to_thread.run_sync(deps.accounts.keys_of, p)
+    if not set(key_ids) <= {k.key_id for k in keys if k.revoked_at is None}:
+        raise BadRequest("the envelope names API keys that are not active in this organisation")
+    return envelope.to_json(), key_ids
+
+
+async def _agent_database(who: Authenticated, name: str, deps: RestDeps) -> DatabaseRecord:
+    p = who.principal
+    record = await anyio.to_thread.run_sync(deps.databases.get_for_key, p.org_id, p.key_id, name)
+    if record.mode != "agent":
+        raise BadRequest(f"database {record.name!r} is in cloud mode and has no agent tokens")
+    return record
+
+
+async def _new_agent_token(record: DatabaseRecord, deps: RestDeps) -> str:
+    """Create a token for the database; only its verifier is stored."""
+    token = generate_agent_token()
+    verifier = make_token_verifier(token, deps.pepper)
+    await anyio.to_thread.run_sync(
+        lambda: deps.agent_tokens.add(
+            org_id=record.org_id,
+            database_id=record.id,
+            token_id=token.token_id,
+            salt=verifier.salt,
+            digest=verifier.digest,
+        )
+    )
+    return token.text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from conexor.agent.errors import AgentUnavailable
 from conexor.crypto import CryptoError
 from conexor.errors import ConexorError
 from conexor.sandbox import DatabaseAuthFailed, DatabaseUnreachable, QueryTimeout
@@ -19,6 +20,7 @@ _STATUS: tuple[tuple[type[ConexorError], int], ...] = (
     (DatabaseAuthFailed, 502),
     (QueryTimeout, 504),
     (CryptoError, 400),
+    (AgentUnavailable, 503),
 )
 
 

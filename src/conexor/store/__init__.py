@@ -1,6 +1,7 @@
 """The server's persistent state: accounts, sealed databases, the audit chain."""
 
 from conexor.store.accounts import Accounts, KeyRecord, Principal
+from conexor.store.agenttokens import AgentTokenRecord, AgentTokens
 from conexor.store.auditlog import AuditLog
 from conexor.store.databases import DatabaseRecord, Databases, NewDatabase
 from conexor.store.engine import migrate, open_store_engine
@@ -8,6 +9,8 @@ from conexor.store.errors import Conflict, NotFound, StoreError
 
 __all__ = [
     "Accounts",
+    "AgentTokenRecord",
+    "AgentTokens",
     "AuditLog",
     "Conflict",
     "DatabaseRecord",

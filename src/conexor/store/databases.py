@@ -140,6 +140,23 @@ class Databases:
             row.updated_at = datetime.now(UTC)
         return _record(row)
 
+    def set_schema(self, database_id: str, schema_json: str) -> None:
+        """Replace the schema metadata (an agent re-introspected its database)."""
+        with Session(self._engine, expire_on_commit=False) as session, session.begin():
+            row = session.get(DatabaseRow, database_id)
+            if row is None:
+                raise NotFound("unknown database")
+            row.schema_json = schema_json
+            row.updated_at = datetime.now(UTC)
+
+    def get_by_id(self, database_id: str) -> DatabaseRecord:
+        """The database with this id (for agents, which authenticate per database)."""
+        with Session(self._engine, expire_on_commit=False) as session:
+            row = session.get(DatabaseRow, database_id)
+            if row is None:
+                raise NotFound("unknown database")
+            return _record(row)
+
     def remove(self, org_id: str, key_id: str, name: str) -> DatabaseRecord:
         """Delete the database, its envelope and its access rows."""
         record = self.get_for_key(org_id, key_id, name)

@@ -1,0 +1,240 @@
+"""The agent loop: connect out, introspect, answer jobs, reconnect with backoff.
+
+The connection string stays in this process. What leaves it: a hello (dialect
+and version), schema metadata and role warnings (never rows), and for each job
+the rows it asked for — after validating the job again with the same sandbox
+and policy as cloud mode. The agent never trusts the server.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+import random
+import ssl
+from collections.abc import Coroutine
+from dataclasses import dataclass
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import anyio
+import anyio.to_thread
+from sqlalchemy import Engine
+from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketException
+
+from conexor import __version__
+from conexor.agent.errors import AgentError, ProtocolError
+from conexor.agent.protocol import (
+    MAX_FRAME_BYTES,
+    ErrorMsg,
+    Heartbeat,
+    Hello,
+    Job,
+    Result,
+    SchemaMsg,
+    Welcome,
+    dump,
+    parse_server_message,
+)
+from conexor.crypto.agenttokens import InvalidAgentToken, parse_agent_token
+from conexor.errors import ConexorError
+from conexor.sandbox import (
+    Dialect,
+    Policy,
+    QueryRejected,
+    create_database_engine,
+    dialect_of_url,
+    role_report,
+    run_query,
+)
+from conexor.schema import Snapshot, introspect
+
+__all__ = ["AgentConfig", "run_agent"]
+
+log = logging.getLogger("conexor.agent")
+
+CLOSE_UNAUTHORIZED = 4401
+CLOSE_REVOKED = 4403
+
+
+@dataclass(frozen=True)
+class AgentConfig:
+    """How this agent runs; the URL and token are held here only, never logged."""
+
+    server: str
+    token: str
+    database_url: str
+    reintrospect_s: float = 300.0
+    heartbeat_s: float = 15.0
+    ca_file: Path | None = None
+    max_backoff_s: float = 30.0
+    concurrency: int = 4
+
+    def __repr__(self) -> str:
+        return f"AgentConfig(server={self.server!r}, token='***', database_url='***')"
+
+
+def _ws_url(server: str) -> str:
+    base = server.rstrip("/")
+    if base.startswith("https://"):
+        return "wss://" + base[len("https://") :] + "/agent"
+    if base.startswith("http://"):
+        return "ws://" + base[len("http://") :] + "/agent"
+    raise AgentError("the server URL must start with http:// or https://")
+
+
+async def run_agent(config: AgentConfig) -> None:
+    """Serve jobs until cancelled; raise InvalidAgentToken when the server refuses the token."""
+    parse_agent_token(config.token)
+    dialect = dialect_of_url(config.database_url)
+    engine = create_database_engine(config.database_url, pool_size=config.concurrency)
+    try:
+        attempt = 0
+        while True:
+            try:
+                await _session(config, engine, dialect)
+                attempt = 0
+            except InvalidAgentToken:
+                raise
+            except (OSError, WebSocketException, ProtocolError) as exc:
+                attempt += 1
+                delay = min(config.max_backoff_s, 0.5 * 2 ** min(attempt, 10))
+                delay *= random.uniform(0.5, 1.5)  # noqa: S311 - jitter, not a secret
+                log.warning(
+                    "connection to the server lost (%s); retrying in %.1f s",
+                    type(exc).__name__,
+                    delay,
+                )
+                await anyio.sleep(delay)
+    finally:
+        engine.dispose()
+
+
+async def _session(config: AgentConfig, engine: Engine, dialect: Dialect) -> None:
+    ssl_context = None
+    if config.server.startswith("https://"):
+        ssl_context = ssl.create_default_context(
+            cafile=str(config.ca_file) if config.ca_file else None
+        )
+    try:
+        socket = await connect(
+            _ws_url(config.server),
+            additional_headers={"Authorization": f"Bearer {config.token}"},
+            ssl=ssl_context,
+            max_size=MAX_FRAME_BYTES,
+            open_timeout=15,
+        )
+    except InvalidStatus as exc:
+        if exc.response.status_code in (401, 403):
+            raise InvalidAgentToken() from None
+        raise
+    async with socket:
+        await socket.send(dump(Hello(dialect=dialect, agent_version=__version__)))
+        try:
+            welcome = parse_server_message(await socket.recv())
+        except ConnectionClosed as exc:
+            if exc.rcvd is not None and exc.rcvd.code in (CLOSE_UNAUTHORIZED, CLOSE_REVOKED):
+                raise InvalidAgentToken() from None
+            raise
+        if not isinstance(welcome, Welcome):
+            raise ProtocolError("the server did not welcome the agent")
+        log.info("connected as agent %s for database %s", welcome.agent_id, welcome.database)
+        snapshot = await _send_schema(socket, engine, dialect)
+        limiter = anyio.CapacityLimiter(config.concurrency)
+        closed: ConnectionClosed | None = None
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(_quietly, _heartbeats(socket, config.heartbeat_s))
+            tasks.start_soon(
+                _quietly, _reintrospect(socket, engine, dialect, config.reintrospect_s)
+            )
+            try:
+                async for frame in socket:
+                    message = parse_server_message(frame)
+                    if isinstance(message, Job):
+                        tasks.start_soon(
+                            _quietly,
+                            _serve_job(socket, engine, dialect, snapshot, message, limiter),
+                        )
+            except ConnectionClosed as exc:
+                closed = exc
+            finally:
+                tasks.cancel_scope.cancel()
+        code = closed.rcvd.code if closed is not None and closed.rcvd is not None else None
+        if code == CLOSE_REVOKED:
+            raise InvalidAgentToken("the agent token was revoked")
+        if closed is not None:
+            raise closed
+
+
+async def _quietly(work: Coroutine[Any, Any, None]) -> None:
+    """Run a side task; a closed connection just ends it (the receive loop decides what next)."""
+    with contextlib.suppress(ConnectionClosed):
+        await work
+
+
+async def _send_schema(socket: ClientConnection, engine: Engine, dialect: Dialect) -> Snapshot:
+    snapshot = await anyio.to_thread.run_sync(introspect, engine)
+    report = await anyio.to_thread.run_sync(role_report, engine, dialect)
+    await socket.send(dump(SchemaMsg(snapshot=snapshot.to_json(), warnings=report.findings)))
+    return snapshot
+
+
+async def _heartbeats(socket: ClientConnection, every_s: float) -> None:
+    while True:
+        await anyio.sleep(every_s)
+        await socket.send(dump(Heartbeat()))
+
+
+async def _reintrospect(
+    socket: ClientConnection, engine: Engine, dialect: Dialect, every_s: float
+) -> None:
+    last = None
+    while True:
+        await anyio.sleep(every_s)
+        snapshot = await anyio.to_thread.run_sync(introspect, engine)
+        text = json.dumps(snapshot.to_json(), sort_keys=True)
+        if text != last:
+            report = await anyio.to_thread.run_sync(role_report, engine, dialect)
+            await socket.send(
+                dump(SchemaMsg(snapshot=snapshot.to_json(), warnings=report.findings))
+            )
+            last = text
+
+
+async def _serve_job(
+    socket: ClientConnection,
+    engine: Engine,
+    dialect: Dialect,
+    snapshot: Snapshot,
+    job: Job,
+    limiter: anyio.CapacityLimiter,
+) -> None:
+    """Validate and run one job here, whatever the server claims; answer with rows or an error."""
+    async with limiter:
+        answer: Result | ErrorMsg
+        try:
+            policy = Policy.from_json(job.policy)
+            limits = policy.limits(job.max_rows)
+            result = await anyio.to_thread.run_sync(
+                partial(run_query, policy=policy, snapshot=snapshot),
+                engine,
+                job.sql,
+                dialect,
+                limits,
+            )
+            answer = Result(
+                id=job.id,
+                columns=result.columns,
+                rows=result.rows,
+                row_count=result.row_count,
+                truncated=result.truncated,
+            )
+        except QueryRejected as exc:
+            answer = ErrorMsg(id=job.id, code=exc.code, message=exc.public[:500], rule=exc.rule)
+            log.warning("refused job %s: %s", job.id, exc.rule)
+        except ConexorError as exc:
+            answer = ErrorMsg(id=job.id, code=exc.code, message=exc.public[:500])
+        await socket.send(dump(answer))

@@ -1,0 +1,207 @@
+"""Where on-premise agents connect (outbound from the customer) and receive jobs.
+
+An agent authenticates with its token on the WebSocket upgrade, says hello,
+sends schema metadata, and then answers jobs. The server can send it only
+``job`` and ``heartbeat`` frames (see ``agent/protocol.py``); it cannot make
+the agent open a connection or do anything but a validated read-only query.
+A job whose agent disconnects or stays silent fails within its timeout.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import json
+import logging
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+import anyio.to_thread
+from fastapi import WebSocket, WebSocketDisconnect
+
+from conexor.agent.errors import AgentUnavailable, ProtocolError
+from conexor.agent.protocol import (
+    ErrorMsg,
+    Heartbeat,
+    Hello,
+    Job,
+    Result,
+    SchemaMsg,
+    Welcome,
+    dump,
+    parse_agent_message,
+)
+from conexor.crypto import KeyVerifier
+from conexor.crypto.agenttokens import InvalidAgentToken, parse_agent_token, verify_agent_token
+from conexor.schema import MalformedSchema, Snapshot
+from conexor.server.ratelimit import FailureLimiter
+from conexor.store import AgentTokens, Databases, NotFound
+
+__all__ = ["AgentHub"]
+
+log = logging.getLogger("conexor.agents")
+
+CLOSE_UNAUTHORIZED = 4401
+CLOSE_PROTOCOL = 4400
+CLOSE_REVOKED = 4403
+
+
+@dataclass(eq=False)
+class _Agent:
+    agent_id: str
+    database_id: str
+    token_id: str
+    socket: WebSocket
+    pending: dict[str, asyncio.Future[Result | ErrorMsg]] = field(default_factory=dict)
+    send_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+
+    async def send(self, text: str) -> None:
+        async with self.send_lock:
+            await self.socket.send_text(text)
+
+
+class AgentHub:
+    """Connected agents per database, and the jobs in flight."""
+
+    def __init__(
+        self, tokens: AgentTokens, databases: Databases, pepper: bytes, limiter: FailureLimiter
+    ) -> None:
+        self._tokens = tokens
+        self._databases = databases
+        self._pepper = pepper
+        self._limiter = limiter
+        self._agents: dict[str, list[_Agent]] = {}
+        self._turn = itertools.count()
+        self._warnings: dict[str, list[str]] = {}
+
+    def connected(self, database_id: str) -> int:
+        """How many agents serve this database right now."""
+        return len(self._agents.get(database_id, []))
+
+    def warnings(self, database_id: str) -> list[str]:
+        """The role check the newest agent of this database reported."""
+        return list(self._warnings.get(database_id, []))
+
+    async def disconnect_token(self, token_id: str) -> None:
+        """Cut off every agent connected with a token that was just revoked."""
+        doomed = [a for agents in self._agents.values() for a in agents if a.token_id == token_id]
+        for agent in doomed:
+            await agent.socket.close(code=CLOSE_REVOKED)
+
+    async def disconnect_database(self, database_id: str) -> None:
+        """Cut off every agent of a removed database."""
+        for agent in list(self._agents.get(database_id, [])):
+            await agent.socket.close(code=CLOSE_REVOKED)
+
+    async def submit(self, database_id: str, job: Job, timeout_s: float) -> Result | ErrorMsg:
+        """Send ``job`` to a live agent of the database and wait for its answer."""
+        agents = self._agents.get(database_id) or []
+        if not agents:
+            raise AgentUnavailable()
+        agent = agents[next(self._turn) % len(agents)]
+        future: asyncio.Future[Result | ErrorMsg] = asyncio.get_running_loop().create_future()
+        agent.pending[job.id] = future
+        try:
+            await agent.send(dump(job))
+            async with asyncio.timeout(timeout_s):
+                return await future
+        except TimeoutError:
+            raise AgentUnavailable(
+                "the agent did not answer within the query's time limit"
+            ) from None
+        except (WebSocketDisconnect, RuntimeError):
+            raise AgentUnavailable("the agent disconnected during the query") from None
+        finally:
+            agent.pending.pop(job.id, None)
+
+    async def serve(self, socket: WebSocket) -> None:
+        """One agent connection, from authentication to disconnect."""
+        client = socket.client.host if socket.client else "?"
+        if self._limiter.blocked(client):
+            await socket.close(code=CLOSE_UNAUTHORIZED)
+            return
+        header = socket.headers.get("authorization", "")
+        token_text = header[7:] if header[:7].lower() == "bearer " else ""
+        database_id = await anyio.to_thread.run_sync(self._authenticate, token_text)
+        if database_id is None:
+            self._limiter.fail(client)
+            await socket.close(code=CLOSE_UNAUTHORIZED)
+            return
+        await socket.accept()
+        agent = _Agent(
+            secrets.token_hex(6), database_id, parse_agent_token(token_text).token_id, socket
+        )
+        try:
+            hello = parse_agent_message(await socket.receive_text())
+            record = await anyio.to_thread.run_sync(self._databases.get_by_id, database_id)
+            if not isinstance(hello, Hello) or hello.dialect != record.dialect:
+                raise ProtocolError("the agent's first message must be a hello for this dialect")
+            await agent.send(dump(Welcome(database=record.name, agent_id=agent.agent_id)))
+            self._agents.setdefault(database_id, []).append(agent)
+            log.info("agent %s connected for database %s", agent.agent_id, database_id)
+            while True:
+                message = parse_agent_message(await socket.receive_text())
+                await self._handle(agent, message, record.dialect)
+        except ProtocolError as exc:
+            log.warning("agent %s closed: %s", agent.agent_id, exc.public)
+            await _close(socket, CLOSE_PROTOCOL)
+        except (WebSocketDisconnect, RuntimeError):
+            pass
+        finally:
+            agents = self._agents.get(database_id, [])
+            if agent in agents:
+                agents.remove(agent)
+            for future in agent.pending.values():
+                if not future.done():
+                    future.set_exception(
+                        AgentUnavailable("the agent disconnected during the query")
+                    )
+            log.info("agent %s disconnected", agent.agent_id)
+
+    async def _handle(self, agent: _Agent, message: Any, dialect: str) -> None:
+        if isinstance(message, Result | ErrorMsg):
+            future = agent.pending.get(message.id)
+            if future is not None and not future.done():
+                future.set_result(message)
+        elif isinstance(message, SchemaMsg):
+            try:
+                snapshot = Snapshot.from_json(message.snapshot)
+            except MalformedSchema:
+                raise ProtocolError("the agent sent malformed schema metadata") from None
+            if snapshot.dialect != dialect:
+                raise ProtocolError("the agent's schema is for another dialect")
+            text = json.dumps(snapshot.to_json(), separators=(",", ":"))
+            await anyio.to_thread.run_sync(self._databases.set_schema, agent.database_id, text)
+            self._warnings[agent.database_id] = list(message.warnings)
+        elif isinstance(message, Heartbeat):
+            await agent.send(dump(Heartbeat()))
+        else:
+            raise ProtocolError("unexpected message from agent")
+
+    def _authenticate(self, text: str) -> str | None:
+        """The database id this token opens, or None (unknown, wrong, revoked, malformed)."""
+        try:
+            token = parse_agent_token(text)
+        except InvalidAgentToken:
+            return None
+        record = self._tokens.get(token.token_id)
+        verifier = (
+            KeyVerifier(salt=record.salt, digest=record.digest)
+            if record
+            else KeyVerifier(salt=bytes(16), digest=bytes(32))
+        )
+        valid = verify_agent_token(token, verifier, self._pepper)
+        if record is None or not valid or record.revoked_at is not None:
+            return None
+        try:
+            database = self._databases.get_by_id(record.database_id)
+        except NotFound:
+            return None
+        return database.id if database.mode == "agent" else None
+
+
+async def _close(socket: WebSocket, code: int) -> None:
+    with contextlib.suppress(RuntimeError):  # already closed by the other side
+        await socket.close(code=code)
