@@ -23,7 +23,7 @@ Each package has its own ``errors.py`` that subclasses :class:`ConexorError`
      ├── BadRequest                  server.errors
      ├── InvalidArguments            tools.arguments
      ├── AgentError                  agent.errors
-     │    ├── ProtocolError, AgentUnavailable
+     │    ├── ProtocolError, AgentUnavailable, JobLogDamaged
      │    └── AgentJobFailed         backends.agent
      ├── InvalidAgentToken           crypto.agenttokens
      └── CliError                    cli.client

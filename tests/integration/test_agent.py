@@ -17,7 +17,7 @@ import anyio
 import pytest
 
 from conexor.agent.protocol import ErrorMsg, Job, parse_agent_message
-from conexor.agent.runner import _serve_job
+from conexor.agent.runner import JobContext, _serve_job
 from conexor.sandbox import Policy, create_database_engine
 from conexor.schema import introspect
 from tests.conftest import LiveServer
@@ -231,9 +231,8 @@ def test_agent_refuses_a_write_job_even_from_the_server(agent_setup: dict[str, A
             "SELECT pg_read_file('/etc/passwd')",
         ):
             job = Job(id="j1", sql=sql, max_rows=10, policy=Policy().to_json())
-            anyio.run(
-                _serve_job, Socket(), engine, "postgresql", snapshot, job, anyio.CapacityLimiter(1)
-            )
+            context = JobContext(engine, "postgresql", snapshot, anyio.CapacityLimiter(1))
+            anyio.run(_serve_job, Socket(), context, job)
             answer = parse_agent_message(sent[-1])
             assert isinstance(answer, ErrorMsg) and answer.code == "query_rejected", sql
         with engine.connect() as conn:
@@ -279,3 +278,50 @@ def test_agent_comes_back_after_a_server_restart(pg_db: str, pg_admin: Any, tmp_
     finally:
         agent.kill()
         agent.wait(10)
+
+
+@pytest.mark.postgres
+def test_local_policy_and_job_log(live_server: LiveServer, agent_setup: dict[str, Any]) -> None:
+    """The customer's own policy file wins over the server's; the local log records every job."""
+    s = agent_setup
+    policy = s["tmp"] / "local-policy.json"
+    policy.write_text(json.dumps({"denied_columns": ["customers.name"], "max_rows": 3}))
+    log = s["tmp"] / "jobs.jsonl"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CONEXOR_")}
+    env.update({"CONEXOR_AGENT_TOKEN": s["token"], "CONEXOR_DB_URL": s["url"]})
+    agent = subprocess.Popen(
+        [
+            CONEXOR,
+            "agent",
+            "--server",
+            live_server.url,
+            "--policy",
+            str(policy),
+            "--audit-file",
+            str(log),
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    s["agents"].append(agent)
+    _wait_connected(s["env"], "onprem")
+    denied = call(
+        live_server.url,
+        s["key"],
+        "query",
+        {"database": "onprem", "sql": "SELECT name FROM customers"},
+    )
+    assert denied.is_error and "customers.name" in text_of(denied)
+    capped = call(
+        live_server.url,
+        s["key"],
+        "query",
+        {"database": "onprem", "sql": "SELECT id FROM customers"},
+    )
+    assert capped.structured_content["row_count"] == 3
+    entries = [json.loads(x) for x in log.read_text().splitlines()]
+    assert [(e["outcome"], e["rule"], e["row_count"]) for e in entries] == [
+        ("rejected", "deny.column_denied", None),
+        ("ok", None, 3),
+    ]

@@ -13,6 +13,7 @@ import json
 import logging
 import random
 import ssl
+import time
 from collections.abc import Coroutine
 from dataclasses import dataclass
 from functools import partial
@@ -27,6 +28,7 @@ from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketExce
 
 from conexor import __version__
 from conexor.agent.errors import AgentError, ProtocolError
+from conexor.agent.joblog import JobLog
 from conexor.agent.protocol import (
     MAX_FRAME_BYTES,
     ErrorMsg,
@@ -52,7 +54,7 @@ from conexor.sandbox import (
 )
 from conexor.schema import Snapshot, introspect
 
-__all__ = ["AgentConfig", "run_agent"]
+__all__ = ["AgentConfig", "JobContext", "run_agent"]
 
 log = logging.getLogger("conexor.agent")
 
@@ -72,6 +74,8 @@ class AgentConfig:
     ca_file: Path | None = None
     max_backoff_s: float = 30.0
     concurrency: int = 4
+    local_policy: Policy | None = None
+    job_log: Path | None = None
 
     def __repr__(self) -> str:
         return f"AgentConfig(server={self.server!r}, token='***', database_url='***')"
@@ -90,12 +94,13 @@ async def run_agent(config: AgentConfig) -> None:
     """Serve jobs until cancelled; raise InvalidAgentToken when the server refuses the token."""
     parse_agent_token(config.token)
     dialect = dialect_of_url(config.database_url)
+    job_log = JobLog(config.job_log) if config.job_log is not None else None
     engine = create_database_engine(config.database_url, pool_size=config.concurrency)
     try:
         attempt = 0
         while True:
             try:
-                await _session(config, engine, dialect)
+                await _session(config, engine, dialect, job_log)
                 attempt = 0
             except InvalidAgentToken:
                 raise
@@ -113,7 +118,9 @@ async def run_agent(config: AgentConfig) -> None:
         engine.dispose()
 
 
-async def _session(config: AgentConfig, engine: Engine, dialect: Dialect) -> None:
+async def _session(
+    config: AgentConfig, engine: Engine, dialect: Dialect, job_log: JobLog | None
+) -> None:
     ssl_context = None
     if config.server.startswith("https://"):
         ssl_context = ssl.create_default_context(
@@ -143,7 +150,14 @@ async def _session(config: AgentConfig, engine: Engine, dialect: Dialect) -> Non
             raise ProtocolError("the server did not welcome the agent")
         log.info("connected as agent %s for database %s", welcome.agent_id, welcome.database)
         snapshot = await _send_schema(socket, engine, dialect)
-        limiter = anyio.CapacityLimiter(config.concurrency)
+        context = JobContext(
+            engine,
+            dialect,
+            snapshot,
+            anyio.CapacityLimiter(config.concurrency),
+            config.local_policy,
+            job_log,
+        )
         closed: ConnectionClosed | None = None
         async with anyio.create_task_group() as tasks:
             tasks.start_soon(_quietly, _heartbeats(socket, config.heartbeat_s))
@@ -154,10 +168,7 @@ async def _session(config: AgentConfig, engine: Engine, dialect: Dialect) -> Non
                 async for frame in socket:
                     message = parse_server_message(frame)
                     if isinstance(message, Job):
-                        tasks.start_soon(
-                            _quietly,
-                            _serve_job(socket, engine, dialect, snapshot, message, limiter),
-                        )
+                        tasks.start_soon(_quietly, _serve_job(socket, context, message))
             except ConnectionClosed as exc:
                 closed = exc
             finally:
@@ -204,25 +215,36 @@ async def _reintrospect(
             last = text
 
 
-async def _serve_job(
-    socket: ClientConnection,
-    engine: Engine,
-    dialect: Dialect,
-    snapshot: Snapshot,
-    job: Job,
-    limiter: anyio.CapacityLimiter,
-) -> None:
+@dataclass
+class JobContext:
+    """What serving a job needs: the engine and, from this side only, the policy and log."""
+
+    engine: Engine
+    dialect: Dialect
+    snapshot: Snapshot
+    limiter: anyio.CapacityLimiter
+    local_policy: Policy | None = None
+    job_log: JobLog | None = None
+
+
+async def _serve_job(socket: Any, ctx: JobContext, job: Job) -> None:
     """Validate and run one job here, whatever the server claims; answer with rows or an error."""
-    async with limiter:
+    async with ctx.limiter:
+        started = time.perf_counter()
         answer: Result | ErrorMsg
+        rule: str | None = None
         try:
             policy = Policy.from_json(job.policy)
-            limits = policy.limits(job.max_rows)
+            if ctx.local_policy is not None:
+                policy = policy.tightened_by(ctx.local_policy)
+            # A local cap lower than what the server asked for truncates rather than fails.
+            wanted = job.max_rows if job.max_rows is not None else policy.max_rows
+            limits = policy.limits(min(wanted, policy.max_rows))
             result = await anyio.to_thread.run_sync(
-                partial(run_query, policy=policy, snapshot=snapshot),
-                engine,
+                partial(run_query, policy=policy, snapshot=ctx.snapshot),
+                ctx.engine,
                 job.sql,
-                dialect,
+                ctx.dialect,
                 limits,
             )
             answer = Result(
@@ -233,8 +255,22 @@ async def _serve_job(
                 truncated=result.truncated,
             )
         except QueryRejected as exc:
+            rule = exc.rule
             answer = ErrorMsg(id=job.id, code=exc.code, message=exc.public[:500], rule=exc.rule)
             log.warning("refused job %s: %s", job.id, exc.rule)
         except ConexorError as exc:
             answer = ErrorMsg(id=job.id, code=exc.code, message=exc.public[:500])
+        if ctx.job_log is not None:
+            outcome = "ok" if isinstance(answer, Result) else ("rejected" if rule else "error")
+            await anyio.to_thread.run_sync(
+                partial(
+                    ctx.job_log.append,
+                    job_id=job.id,
+                    sql=job.sql,
+                    outcome=outcome,
+                    rule=rule,
+                    row_count=answer.row_count if isinstance(answer, Result) else None,
+                    duration_us=int((time.perf_counter() - started) * 1_000_000),
+                )
+            )
         await socket.send(dump(answer))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 from typing import Annotated
@@ -39,10 +40,21 @@ def agent_command(
     ca_file: Annotated[
         Path | None, typer.Option("--ca-file", help="CA bundle for a server with a private CA.")
     ] = None,
+    policy_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--policy", help="Local policy JSON that tightens (never loosens) the server's."
+        ),
+    ] = None,
+    audit_file: Annotated[
+        Path | None,
+        typer.Option("--audit-file", help="Keep a local hash-chained log of the jobs run here."),
+    ] = None,
 ) -> None:
     """Connect out to the server and serve read-only jobs; the URL never leaves this host."""
     from conexor.agent.runner import AgentConfig, run_agent
     from conexor.logs import configure_logging
+    from conexor.sandbox import Policy
 
     if url_file is not None:
         try:
@@ -53,9 +65,21 @@ def agent_command(
         url = os.environ.get("CONEXOR_DB_URL", "").strip()
     if not url:
         raise CliError("no connection URL: set CONEXOR_DB_URL or pass --url-file")
+    local_policy = None
+    if policy_file is not None:
+        try:
+            local_policy = Policy.from_json(json.loads(policy_file.read_text(encoding="utf-8")))
+        except (OSError, ValueError):
+            raise CliError("the local policy file could not be read as JSON") from None
     configure_logging()
     config = AgentConfig(
-        server=server, token=token, database_url=url, reintrospect_s=reintrospect, ca_file=ca_file
+        server=server,
+        token=token,
+        database_url=url,
+        reintrospect_s=reintrospect,
+        ca_file=ca_file,
+        local_policy=local_policy,
+        job_log=audit_file,
     )
     try:
         anyio.run(run_agent, config)

@@ -130,6 +130,37 @@ class Policy:
             raise InvalidLimits(f"max_rows must be at most {self.max_rows} for this database")
         return Limits(max_rows=max_rows, timeout_s=self.timeout_s, max_bytes=self.max_bytes)
 
+    def tightened_by(self, local: Policy) -> Policy:
+        """This policy made at least as strict as ``local``; it never becomes looser.
+
+        Used by the on-premise agent: the customer's local policy can narrow
+        allowed schemas and tables, add denied columns, lower every cap, and
+        narrow the extra functions (when it lists any), but nothing the
+        server sends can widen what the local policy allows.
+        """
+
+        def narrow(
+            mine: tuple[str, ...] | None, theirs: tuple[str, ...] | None
+        ) -> tuple[str, ...] | None:
+            if mine is None:
+                return theirs
+            if theirs is None:
+                return mine
+            return tuple(name for name in mine if name in theirs)
+
+        extra = self.extra_functions
+        if local.extra_functions:
+            extra = tuple(name for name in extra if name in local.extra_functions)
+        return Policy(
+            allowed_schemas=narrow(self.allowed_schemas, local.allowed_schemas),
+            allowed_tables=narrow(self.allowed_tables, local.allowed_tables),
+            denied_columns=tuple(dict.fromkeys(self.denied_columns + local.denied_columns)),
+            extra_functions=extra,
+            max_rows=min(self.max_rows, local.max_rows),
+            max_bytes=min(self.max_bytes, local.max_bytes),
+            timeout_s=min(self.timeout_s, local.timeout_s),
+        )
+
     def to_json(self) -> dict[str, object]:
         """A JSON object that :meth:`from_json` reads back to an equal policy."""
         return {
