@@ -14,16 +14,19 @@ asserted; only results are checked, so a broken path cannot look fast.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
 import random
 import secrets
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
 import time
+import uuid
 from collections.abc import Awaitable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -101,6 +104,40 @@ def live_server(data_dir: Path) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(10)
+
+
+@contextlib.contextmanager
+def agent_database(api: ApiClient, base_url: str, url: str) -> Iterator[None]:
+    """Register ``bench`` in agent mode and run a real ``conexor agent`` process for it."""
+    added = api.request(
+        "POST",
+        "/databases",
+        json={
+            "id": str(uuid.uuid4()),
+            "name": "bench",
+            "dialect": "postgresql",
+            "mode": "agent",
+            "schema": {"version": 1, "dialect": "postgresql", "default_schema": None, "tables": []},
+        },
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CONEXOR_")}
+    env.update({"CONEXOR_AGENT_TOKEN": added["agent_token"], "CONEXOR_DB_URL": url})
+    agent = subprocess.Popen(
+        [str(Path(sys.executable).parent / "conexor"), "agent", "--server", base_url],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while api.request("GET", "/databases/bench/agent-tokens")["connected"] < 1:
+            if time.monotonic() > deadline or agent.poll() is not None:
+                raise RuntimeError("the agent did not connect")
+            time.sleep(0.1)
+        yield
+    finally:
+        agent.terminate()
+        agent.wait(10)
 
 
 def summarize(samples_ns: list[int]) -> dict[str, float]:
@@ -208,7 +245,7 @@ def machine() -> dict[str, Any]:
 
 
 def markdown(
-    results: dict[str, dict[str, float]], ratios: dict[str, dict[str, float]], mode: Mode
+    results: dict[str, dict[str, float]], ratios: dict[str, dict[str, float]], mode: str
 ) -> str:
     """The figures as a markdown table, then the overhead ratios."""
     lines = [
@@ -237,6 +274,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--mode", choices=["auto", "legacy"], default="auto", help="MCP protocol era"
     )
+    parser.add_argument(
+        "--backend",
+        choices=["cloud", "agent"],
+        default="cloud",
+        help="cloud: the server holds the engine; agent: an on-premise agent process does",
+    )
     parser.add_argument("--json", type=Path, dest="json_out", help="write raw figures here")
     args = parser.parse_args(argv)
     if args.calls < 2 or args.warmup < 0 or args.rows < 1:
@@ -257,9 +300,12 @@ def main(argv: list[str] | None = None) -> int:
                 json={"email": f"bench-{secrets.token_hex(4)}@example.com", "org": "Bench"},
             )
         api_key: str = account["api_key"]
-        with ApiClient(base_url, api_key) as api:
-            register_cloud_database(api, api_key, "bench", url)
-            print(f"timing ({args.mode}) ...", file=sys.stderr)
+        with ApiClient(base_url, api_key) as api, contextlib.ExitStack() as stack:
+            if args.backend == "agent":
+                stack.enter_context(agent_database(api, base_url, url))
+            else:
+                register_cloud_database(api, api_key, "bench", url)
+            print(f"timing ({args.mode}, {args.backend}) ...", file=sys.stderr)
             samples = measure(url, f"{base_url}/mcp", api_key, args.mode, ids, args.warmup)
             server_ms = audited_durations(api, args.calls)
 
@@ -268,7 +314,7 @@ def main(argv: list[str] | None = None) -> int:
         base: {q: results["conexor"][f"{q}_ms"] / results[base][f"{q}_ms"] for q in ("p50", "p95")}
         for base in ("direct", "direct_between")
     }
-    print(markdown(results, ratios, args.mode))
+    print(markdown(results, ratios, f"{args.mode}, {args.backend}"))
     print(
         "server-side tool time, median ms (audit duration_us, excludes audit append): "
         + ", ".join(f"{tool} {ms:.2f}" for tool, ms in sorted(server_ms.items()))
@@ -276,6 +322,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.json_out:
         report = {
             "mode": args.mode,
+            "backend": args.backend,
             "calls": args.calls,
             "warmup": args.warmup,
             "rows": args.rows,
