@@ -71,6 +71,9 @@ class Settings:
     checkpoint_every_records: int = 1000
     checkpoint_every_seconds: float = 60.0
     checkpoint_heartbeat_seconds: float = 3600.0
+    audit_forward: str | None = None
+    audit_forward_ca: Path | None = None
+    hec_token: Secret | None = field(default=None, repr=False)
 
     @classmethod
     def build(
@@ -105,6 +108,9 @@ class Settings:
             checkpoint_every_records=int(_float(env, "CONEXOR_CHECKPOINT_RECORDS", 1000)),
             checkpoint_every_seconds=_float(env, "CONEXOR_CHECKPOINT_SECONDS", 60.0),
             checkpoint_heartbeat_seconds=_float(env, "CONEXOR_CHECKPOINT_HEARTBEAT", 3600.0),
+            audit_forward=env.get("CONEXOR_AUDIT_FORWARD") or None,
+            audit_forward_ca=Path(ca) if (ca := env.get("CONEXOR_AUDIT_FORWARD_CA")) else None,
+            hec_token=Secret(tok.encode()) if (tok := env.get("CONEXOR_HEC_TOKEN")) else None,
         )
 
 

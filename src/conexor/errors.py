@@ -26,6 +26,7 @@ Each package has its own ``errors.py`` that subclasses :class:`ConexorError`
      │    ├── ProtocolError, AgentUnavailable, JobLogDamaged
      │    └── AgentJobFailed         backends.agent
      ├── InvalidAgentToken           crypto.agenttokens
+     ├── ForwardError                forward.errors
      └── CliError                    cli.client
 
 ``public`` is a one-line message that is always safe to show a user: it names

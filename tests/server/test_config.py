@@ -53,3 +53,21 @@ def test_secrets_never_show_in_repr(tmp_path: Path) -> None:
     settings = Settings.build(data_dir=tmp_path, environ={})
     assert repr(Secret(b"hunter2")) == "Secret('***')"
     assert settings.pepper.reveal().hex() not in repr(settings)
+
+
+def test_server_forwarding_misconfiguration_stops_start_up(tmp_path: Path) -> None:
+    from conexor.forward import ForwardError
+    from conexor.server.app import create_app
+
+    settings = Settings.build(
+        data_dir=tmp_path, environ={"CONEXOR_AUDIT_FORWARD": "ftp://siem.example.com/x"}
+    )
+    with pytest.raises(ForwardError) as bad:
+        create_app(settings)
+    assert "\n" not in bad.value.public
+
+
+def test_hec_token_is_a_secret(tmp_path: Path) -> None:
+    settings = Settings.build(data_dir=tmp_path, environ={"CONEXOR_HEC_TOKEN": "hec-SECRET-123"})
+    assert settings.hec_token is not None
+    assert "hec-SECRET-123" not in repr(settings)

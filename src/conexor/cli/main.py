@@ -17,6 +17,7 @@ from conexor.cli import audit, db, keys
 from conexor.cli.agent import agent_command
 from conexor.cli.bridge import bridge_command
 from conexor.cli.demo import demo_command
+from conexor.cli.forward import forward_command
 from conexor.cli.output import err
 from conexor.cli.server import server_command
 from conexor.cli.signup import signup_command
@@ -37,6 +38,7 @@ app.command("demo")(demo_command)
 app.command("bridge")(bridge_command)
 app.command("agent")(agent_command)
 app.add_typer(db.app, name="db")
+audit.app.command("forward")(forward_command)  # `conexor audit forward`
 app.add_typer(audit.app, name="audit")
 app.add_typer(keys.app, name="keys")
 

@@ -27,6 +27,7 @@ from conexor.backends.agent import AgentBackend
 from conexor.config import ConfigError, Settings
 from conexor.crypto import KekCache
 from conexor.errors import ConexorError
+from conexor.forward import start_server_forwarding
 from conexor.mcp.auth import SCOPE, ApiKeyVerifier
 from conexor.mcp.endpoint import build_mcp_server
 from conexor.server.agenthub import AgentHub
@@ -50,7 +51,9 @@ from conexor.store import (
 )
 from conexor.tools.builtin import BuiltinTools
 
-__all__ = ["create_app"]
+__all__ = ["FORWARD_STATE_FILE", "create_app"]
+
+FORWARD_STATE_FILE = "audit-forward.json"
 
 log = logging.getLogger("conexor.server")
 
@@ -101,6 +104,17 @@ def create_app(settings: Settings) -> FastAPI:
         transport_security=TransportSecuritySettings(allowed_hosts=hosts, allowed_origins=origins),
     )
 
+    forwarding = None
+    if settings.audit_forward:
+        # A bad target URL or an unusable state file stops start-up (ForwardError).
+        forwarding = start_server_forwarding(
+            audit,
+            settings.audit_forward,
+            settings.data_dir / FORWARD_STATE_FILE,
+            hec_token=settings.hec_token.reveal().decode() if settings.hec_token else None,
+            ca_file=settings.audit_forward_ca,
+        )
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         async with mcp_server.session_manager.run(), anyio.create_task_group() as tasks:
@@ -109,6 +123,8 @@ def create_app(settings: Settings) -> FastAPI:
             tasks.start_soon(_issue_checkpoints, checkpointer, settings.checkpoint_every_seconds)
             yield
             tasks.cancel_scope.cancel()
+        if forwarding is not None:
+            await anyio.to_thread.run_sync(forwarding.stop)
         pool.close()
         store.dispose()
 
