@@ -126,6 +126,22 @@ def test_checkpoint_verify_prove_tail_and_exports(
     bad = run_cli("audit", "export", "--since", "yesterday", env=env, check=False)
     assert bad.returncode == 1 and "since must be a time" in bad.stderr
 
+    # Exports verify offline, without the server, against the saved checkpoint.
+    key_file = str(tmp_path / "key.txt")
+    for fmt in ("jsonl", "csv"):
+        path = tmp_path / f"trail.{fmt}"
+        run_cli("audit", "export", "--format", fmt, "--out", str(path), env=env)
+        offline = run_cli(
+            "audit", "verify-file", str(path), "--checkpoint", str(saved), "--key", key_file
+        )
+        assert offline.stdout.startswith("exported audit trail intact: 4 records"), offline.stderr
+    csv_path = tmp_path / "trail.csv"
+    lines = csv_path.read_text().splitlines(keepends=True)
+    lines[2] = lines[2].replace(",ok,", ",rejected,", 1)
+    csv_path.write_text("".join(lines))
+    tampered = run_cli("audit", "verify-file", str(csv_path), "--key", key_file, check=False)
+    assert tampered.returncode == 1 and "broken at record 2" in tampered.stderr
+
 
 def test_tampering_is_detected(store: tuple[LiveServer, Sql], tmp_path: Path) -> None:
     live, sql = store

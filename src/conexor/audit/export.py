@@ -35,6 +35,7 @@ __all__ = [
     "FORMATS",
     "Format",
     "export",
+    "read_csv",
     "read_jsonl",
     "record_from_dict",
     "write_csv",
@@ -65,9 +66,55 @@ def _cell(value: JSON) -> str:
         return str(value)
     # Objects and lists (params) as compact canonical JSON.
     text = value if isinstance(value, str) else rfc8785.dumps(value).decode("utf-8")
-    if text.startswith(_FORMULA_START):
+    # A leading quote is escaped too, so the reader can undo the prefix exactly.
+    if text.startswith(_FORMULA_START) or text.startswith("'"):
         return "'" + text
     return text
+
+
+_INT_COLUMNS = frozenset({"seq", "row_count", "duration_us"})
+
+
+def _uncell(name: str, text: str) -> JSON:
+    """The value :func:`_cell` wrote for column ``name``."""
+    if text == "":
+        return None
+    if text.startswith("'") and text[1:2] in (*_FORMULA_START, "'"):
+        text = text[1:]
+    if name in _INT_COLUMNS:
+        try:
+            return int(text)
+        except ValueError:
+            raise MalformedRecord(f"audit record field {name} is not an integer") from None
+    if name == "params":
+        try:
+            value = json.loads(text, parse_float=_reject_float, parse_constant=_reject_constant)
+        except (ValueError, RecursionError):
+            raise MalformedRecord("audit record field params is not JSON") from None
+        return value  # type: ignore[no-any-return]
+    return text
+
+
+def read_csv(lines: Iterable[str]) -> Iterator[AuditRecord]:
+    """Parse a CSV export back into records, so it can be verified like the server's trail.
+
+    The header must be :data:`CSV_COLUMNS`; errors name the row number, never its content.
+    """
+    reader = csv.reader(lines)
+    header = next(reader, None)
+    if header != list(CSV_COLUMNS):
+        raise MalformedRecord("the CSV export does not start with the expected header")
+    for number, row in enumerate(reader, start=2):
+        if not row:
+            continue
+        if len(row) != len(CSV_COLUMNS):
+            raise MalformedRecord(f"row {number}: wrong number of columns")
+        try:
+            yield record_from_dict(
+                {name: _uncell(name, cell) for name, cell in zip(CSV_COLUMNS, row, strict=True)}
+            )
+        except MalformedRecord as exc:
+            raise MalformedRecord(f"row {number}: {exc.public}") from None
 
 
 def write_csv(records: Iterable[AuditRecord], out: TextIO) -> None:

@@ -14,9 +14,12 @@ from rich.progress import BarColumn, Progress, TextColumn
 
 from conexor.audit import (
     FORMATS,
+    Checkpoint,
     export,
     parse_checkpoint,
     parse_verifier,
+    read_csv,
+    read_jsonl,
     record_from_dict,
     verify_checkpoint,
     verify_inclusion,
@@ -117,12 +120,7 @@ def verify_command(
     key_file: KeyOpt = None,
 ) -> None:
     """Recompute the whole trail; check every saved checkpoint; exit 1 at the first damage."""
-    saved = []
-    for path in checkpoint or []:
-        try:
-            saved.append(parse_checkpoint(path.read_text(encoding="utf-8")))
-        except (OSError, UnicodeDecodeError):
-            raise CliError(f"could not read the checkpoint file {path}") from None
+    saved = [_read_checkpoint(path) for path in checkpoint or []]
     with ApiClient(server, api_key) as api:
         key = _pinned_key(api, key_file)
         server_cps = [
@@ -146,6 +144,46 @@ def verify_command(
         f"audit trail intact: {report.count} records, "
         f"{len(report.checkpoints)} checkpoint sizes checked, signatures verified"
     )
+
+
+@app.command("verify-file")
+def verify_file_command(
+    export_file: Annotated[Path, typer.Argument(help="A JSON Lines or CSV export.")],
+    checkpoint: Annotated[
+        list[Path] | None,
+        typer.Option("--checkpoint", help="A checkpoint saved earlier; repeat for several."),
+    ] = None,
+    key_file: Annotated[
+        Path | None, typer.Option("--key", help="The pinned checkpoint-signing key.")
+    ] = None,
+) -> None:
+    """Verify an exported trail offline, without the server: chain, and every checkpoint given."""
+    saved = [_read_checkpoint(path) for path in checkpoint or []]
+    if saved and key_file is None:
+        raise CliError("checking checkpoints offline needs the pinned key: pass --key FILE")
+    key = None
+    if key_file is not None:
+        try:
+            key = parse_verifier(key_file.read_text(encoding="ascii"))
+        except (OSError, UnicodeDecodeError):
+            raise CliError(f"could not read the key file {key_file}") from None
+    reader = read_csv if export_file.suffix.lower() == ".csv" else read_jsonl
+    try:
+        with export_file.open(encoding="utf-8", newline="") as handle:
+            report = verify_trail(reader(handle), checkpoints=saved, public_key=key)
+    except OSError:
+        raise CliError(f"could not read the export file {export_file}") from None
+    out.print(
+        f"exported audit trail intact: {report.count} records, "
+        f"{len(report.checkpoints)} checkpoint sizes checked"
+    )
+
+
+def _read_checkpoint(path: Path) -> Checkpoint:
+    try:
+        return parse_checkpoint(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError):
+        raise CliError(f"could not read the checkpoint file {path}") from None
 
 
 @app.command("checkpoint")

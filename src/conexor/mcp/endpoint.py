@@ -185,4 +185,5 @@ def _model(ctx: ServerRequestContext[Any, Any], params: types.CallToolRequestPar
 
 
 def _short(value: str | None) -> str | None:
-    return value[:200] if value else value
+    """At most 200 characters; an empty string is recorded as absent."""
+    return value[:200] if value else None
