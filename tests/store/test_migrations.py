@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -95,3 +96,45 @@ def test_policy_migration_on_postgresql(pg_db: str) -> None:
     engine.dispose()
     with psycopg.connect(f"postgresql://postgres@127.0.0.1:5432/{pg_db}") as conn:
         assert conn.execute("SELECT version_num FROM alembic_version").fetchone() == (_head(),)
+
+
+@pytest.mark.postgres
+def test_insert_only_app_role(pg_db: str, pg_admin: Any, tmp_path: Path) -> None:
+    """The server can run as a role that cannot UPDATE, DELETE or TRUNCATE audit rows at all."""
+    from tests.conftest import run_live_server
+    from tests.integration.cli import call, run_cli, signup
+    from tests.services import unique
+
+    role = unique("cnx_app")
+    pg_admin.execute(f"CREATE ROLE {role} LOGIN")
+    owner_url = f"postgresql://postgres@127.0.0.1:5432/{pg_db}"
+    app_url = f"postgresql://{role}@127.0.0.1:5432/{pg_db}"
+    try:
+        proc = run_cli("store", "migrate", "--store-url", owner_url, "--app-role", role)
+        assert "insert-only" in proc.stdout
+        server = run_live_server(tmp_path / "data", tmp_path / "log", store_url=app_url)
+        live = next(server)
+        try:
+            key = signup(live.url)["api_key"]
+            assert not call(live.url, key, "list_databases", {}).is_error
+        finally:
+            next(server, None)
+        with psycopg.connect(app_url, autocommit=True) as conn:
+            assert conn.execute("SELECT count(*) FROM audit_records").fetchone() == (1,)
+            for statement in (
+                "UPDATE audit_records SET body = '{}'",
+                "DELETE FROM audit_records",
+                "TRUNCATE audit_records",
+                "DELETE FROM audit_checkpoints",
+                "DROP TRIGGER audit_records_no_change ON audit_records",
+            ):
+                with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                    conn.execute(statement)
+    finally:
+        with psycopg.connect(owner_url, autocommit=True) as conn:
+            conn.execute(f"DROP OWNED BY {role}")
+        pg_admin.execute(f"DROP ROLE IF EXISTS {role}")
+    bad = run_cli(
+        "store", "migrate", "--store-url", owner_url, "--app-role", "Robert'); DROP", check=False
+    )
+    assert bad.returncode == 1 and "lower-case SQL identifier" in bad.stderr

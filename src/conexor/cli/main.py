@@ -13,7 +13,7 @@ import sys
 import typer
 
 from conexor import __version__
-from conexor.cli import audit, db, keys
+from conexor.cli import audit, db, keys, store
 from conexor.cli.agent import agent_command
 from conexor.cli.bridge import bridge_command
 from conexor.cli.demo import demo_command
@@ -41,6 +41,7 @@ app.add_typer(db.app, name="db")
 audit.app.command("forward")(forward_command)  # `conexor audit forward`
 app.add_typer(audit.app, name="audit")
 app.add_typer(keys.app, name="keys")
+app.add_typer(store.app, name="store")
 
 
 @app.command("version")
