@@ -325,3 +325,51 @@ def test_local_policy_and_job_log(live_server: LiveServer, agent_setup: dict[str
         ("rejected", "deny.column_denied", None),
         ("ok", None, 3),
     ]
+
+
+@pytest.mark.mariadb
+def test_agent_serves_mariadb(live_server: LiveServer, maria_db: str, tmp_path: Path) -> None:
+    import pymysql
+
+    from tests.services import MARIA
+
+    with pymysql.connect(**MARIA, database=maria_db, autocommit=True) as conn, conn.cursor() as cur:
+        cur.execute("CREATE TABLE items (id INT PRIMARY KEY, label VARCHAR(20))")
+        cur.executemany(
+            "INSERT INTO items VALUES (%s, %s)", [(i, f"item{i}") for i in range(1, 11)]
+        )
+    key = signup(live_server.url)["api_key"]
+    env = {"CONEXOR_SERVER": live_server.url, "CONEXOR_API_KEY": key}
+    added = json.loads(
+        run_cli(
+            "db", "add", "maria", "--mode", "agent", "--dialect", "mysql", "--json", env=env
+        ).stdout
+    )
+    agent = _start_agent(
+        live_server.url,
+        added["agent_token"],
+        f"mysql://root@127.0.0.1:3306/{maria_db}",
+        tmp_path / "a.log",
+    )
+    try:
+        _wait_connected(env, "maria")
+        r = call(
+            live_server.url,
+            key,
+            "query",
+            {"database": "maria", "sql": "SELECT label FROM items ORDER BY id", "max_rows": 2},
+        )
+        assert r.structured_content["rows"] == [["item1"], ["item2"]]
+        assert r.structured_content["truncated"] is True
+        w = call(
+            live_server.url,
+            key,
+            "query",
+            {"database": "maria", "sql": "/*!50000 DELETE FROM items */ SELECT 1"},
+        )
+        assert w.is_error
+        report = json.loads(run_cli("db", "test", "maria", "--json", env=env).stdout)
+        assert report["agents"] == 1 and report["warnings"]  # root can write: the agent says so
+    finally:
+        agent.kill()
+        agent.wait(10)
