@@ -46,3 +46,5 @@ def configure_logging(level: int = logging.INFO) -> None:
         logger.propagate = True
     # The SQL parser logs statements it cannot fully parse; statements stay out of the log.
     logging.getLogger("sqlglot").setLevel(logging.ERROR)
+    # The HTTP client logs every request URL, long-poll session ids included.
+    logging.getLogger("httpx2").setLevel(logging.WARNING)

@@ -373,3 +373,91 @@ def test_agent_serves_mariadb(live_server: LiveServer, maria_db: str, tmp_path: 
     finally:
         agent.kill()
         agent.wait(10)
+
+
+@pytest.mark.postgres
+def test_long_poll_transport_through_a_proxy(
+    live_server: LiveServer, agent_setup: dict[str, Any]
+) -> None:
+    """--transport poll works where WebSockets do not, through an HTTP proxy (HTTP_PROXY)."""
+    import socketserver
+    import urllib.request
+    from http.server import BaseHTTPRequestHandler
+
+    s = agent_setup
+    seen: list[str] = []
+
+    class Proxy(BaseHTTPRequestHandler):
+        def _forward(self) -> None:
+            seen.append(self.path)
+            length = int(self.headers.get("Content-Length") or 0)
+            body = self.rfile.read(length) if length else None
+            request = urllib.request.Request(self.path, data=body, method=self.command)
+            for name in ("Authorization", "Content-Type"):
+                if self.headers.get(name):
+                    request.add_header(name, self.headers[name])
+            opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+            try:
+                with opener.open(request, timeout=60) as upstream:
+                    status, data = upstream.status, upstream.read()
+            except urllib.error.HTTPError as err:
+                status, data = err.code, err.read()
+            self.send_response(status)
+            self.send_header("Content-Length", str(len(data)))
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(data)
+
+        do_GET = do_POST = _forward
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    proxy = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Proxy)
+    proxy.daemon_threads = True
+    threading.Thread(target=proxy.serve_forever, daemon=True).start()
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("CONEXOR_") and "proxy" not in k.lower()
+    }
+    env.update(
+        {
+            "CONEXOR_AGENT_TOKEN": s["token"],
+            "CONEXOR_DB_URL": s["url"],
+            "HTTP_PROXY": f"http://127.0.0.1:{proxy.server_address[1]}",
+            "NO_PROXY": "",
+        }
+    )
+    agent = subprocess.Popen(
+        [CONEXOR, "agent", "--server", live_server.url, "--transport", "poll"],
+        env=env,
+        stdout=(s["tmp"] / "poll.log").open("w"),
+        stderr=subprocess.STDOUT,
+    )
+    s["agents"].append(agent)
+    try:
+        _wait_connected(s["env"], "onprem")
+        q = call(
+            live_server.url,
+            s["key"],
+            "query",
+            {"database": "onprem", "sql": "SELECT id FROM customers WHERE id < 3 ORDER BY id"},
+        )
+        assert q.structured_content["rows"] == [[1], [2]], q
+        rejected = call(
+            live_server.url,
+            s["key"],
+            "query",
+            {"database": "onprem", "sql": "DELETE FROM customers"},
+        )
+        assert rejected.is_error
+        assert any(
+            "/agent/poll/receive" in path for path in seen
+        )  # it really went through the proxy
+        token_id = s["token"].split("_")[1]
+        run_cli("db", "tokens", "onprem", "--revoke", token_id, env=s["env"])
+        assert agent.wait(60) == 1
+        assert "revoked" in (s["tmp"] / "poll.log").read_text()
+    finally:
+        proxy.shutdown()

@@ -18,10 +18,11 @@ from collections.abc import Coroutine
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import anyio
 import anyio.to_thread
+import httpx2
 from sqlalchemy import Engine
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidStatus, WebSocketException
@@ -76,6 +77,7 @@ class AgentConfig:
     concurrency: int = 4
     local_policy: Policy | None = None
     job_log: Path | None = None
+    transport: Literal["websocket", "poll"] = "websocket"
 
     def __repr__(self) -> str:
         return f"AgentConfig(server={self.server!r}, token='***', database_url='***')"
@@ -100,11 +102,14 @@ async def run_agent(config: AgentConfig) -> None:
         attempt = 0
         while True:
             try:
-                await _session(config, engine, dialect, job_log)
+                if config.transport == "poll":
+                    await _poll_session(config, engine, dialect, job_log)
+                else:
+                    await _session(config, engine, dialect, job_log)
                 attempt = 0
             except InvalidAgentToken:
                 raise
-            except (OSError, WebSocketException, ProtocolError) as exc:
+            except (OSError, WebSocketException, ProtocolError, httpx2.HTTPError) as exc:
                 attempt += 1
                 delay = min(config.max_backoff_s, 0.5 * 2 ** min(attempt, 10))
                 delay *= random.uniform(0.5, 1.5)  # noqa: S311 - jitter, not a secret
@@ -180,13 +185,100 @@ async def _session(
             raise closed
 
 
+class _PollSender:
+    """What a job handler needs of a connection: ``send(frame)``, here as an HTTPS POST."""
+
+    def __init__(self, http: httpx2.AsyncClient, session: str) -> None:
+        self._http = http
+        self._session = session
+
+    async def send(self, frame: str) -> None:
+        response = await self._http.post(
+            "/agent/poll/send", params={"session": self._session}, json={"frames": [frame]}
+        )
+        _check_poll(response)
+
+
+def _check_poll(response: httpx2.Response) -> None:
+    if response.status_code == 401:
+        raise InvalidAgentToken()
+    if response.status_code == 410:
+        code = response.json().get("close")
+        if code == CLOSE_REVOKED:
+            raise InvalidAgentToken("the agent token was revoked")
+        raise ProtocolError("the server closed the agent session")
+    if response.status_code >= 400:
+        raise ProtocolError(f"the server answered HTTP {response.status_code}")
+
+
+async def _poll_session(
+    config: AgentConfig, engine: Engine, dialect: Dialect, job_log: JobLog | None
+) -> None:
+    """The same conversation over long-poll HTTPS (honours HTTPS_PROXY), for blocked WebSockets."""
+    verify: ssl.SSLContext | bool = True
+    if config.ca_file is not None:
+        verify = ssl.create_default_context(cafile=str(config.ca_file))
+    async with httpx2.AsyncClient(
+        base_url=config.server.rstrip("/"),
+        headers={"Authorization": f"Bearer {config.token}"},
+        timeout=httpx2.Timeout(60.0),
+        verify=verify,
+        trust_env=True,
+    ) as http:
+        hello = dump(Hello(dialect=dialect, agent_version=__version__))
+        response = await http.post("/agent/poll/hello", json={"frame": hello})
+        _check_poll(response)
+        session = response.json()["session"]
+        welcome = parse_server_message(response.json()["frames"][0])
+        if not isinstance(welcome, Welcome):
+            raise ProtocolError("the server did not welcome the agent")
+        log.info("connected (long poll) for database %s", welcome.database)
+        sender = _PollSender(http, session)
+        snapshot = await _send_schema(sender, engine, dialect)
+        context = JobContext(
+            engine,
+            dialect,
+            snapshot,
+            anyio.CapacityLimiter(config.concurrency),
+            config.local_policy,
+            job_log,
+        )
+        ended: Exception | None = None
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(
+                _quietly_poll, _reintrospect(sender, engine, dialect, config.reintrospect_s)
+            )
+            try:
+                while True:
+                    response = await http.get(
+                        "/agent/poll/receive", params={"session": session, "wait": 25}
+                    )
+                    _check_poll(response)
+                    for frame in response.json()["frames"]:
+                        message = parse_server_message(frame)
+                        if isinstance(message, Job):
+                            tasks.start_soon(_quietly_poll, _serve_job(sender, context, message))
+            except (InvalidAgentToken, ProtocolError, httpx2.HTTPError) as exc:
+                ended = exc  # raised below, outside the task group, so it is not wrapped
+            finally:
+                tasks.cancel_scope.cancel()
+        if ended is not None:
+            raise ended
+
+
+async def _quietly_poll(work: Coroutine[Any, Any, None]) -> None:
+    """A side task of a poll session; its failures end only itself (the loop sees the rest)."""
+    with contextlib.suppress(InvalidAgentToken, ProtocolError, httpx2.HTTPError):
+        await work
+
+
 async def _quietly(work: Coroutine[Any, Any, None]) -> None:
     """Run a side task; a closed connection just ends it (the receive loop decides what next)."""
     with contextlib.suppress(ConnectionClosed):
         await work
 
 
-async def _send_schema(socket: ClientConnection, engine: Engine, dialect: Dialect) -> Snapshot:
+async def _send_schema(socket: Any, engine: Engine, dialect: Dialect) -> Snapshot:
     snapshot = await anyio.to_thread.run_sync(introspect, engine)
     report = await anyio.to_thread.run_sync(role_report, engine, dialect)
     await socket.send(dump(SchemaMsg(snapshot=snapshot.to_json(), warnings=report.findings)))
@@ -199,9 +291,7 @@ async def _heartbeats(socket: ClientConnection, every_s: float) -> None:
         await socket.send(dump(Heartbeat()))
 
 
-async def _reintrospect(
-    socket: ClientConnection, engine: Engine, dialect: Dialect, every_s: float
-) -> None:
+async def _reintrospect(socket: Any, engine: Engine, dialect: Dialect, every_s: float) -> None:
     last = None
     while True:
         await anyio.sleep(every_s)

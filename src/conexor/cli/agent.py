@@ -46,6 +46,12 @@ def agent_command(
             "--policy", help="Local policy JSON that tightens (never loosens) the server's."
         ),
     ] = None,
+    transport: Annotated[
+        str,
+        typer.Option(
+            "--transport", help="websocket, or poll (long-poll HTTPS through proxies, HTTPS_PROXY)."
+        ),
+    ] = "websocket",
     audit_file: Annotated[
         Path | None,
         typer.Option("--audit-file", help="Keep a local hash-chained log of the jobs run here."),
@@ -65,6 +71,8 @@ def agent_command(
         url = os.environ.get("CONEXOR_DB_URL", "").strip()
     if not url:
         raise CliError("no connection URL: set CONEXOR_DB_URL or pass --url-file")
+    if transport not in ("websocket", "poll"):
+        raise CliError("--transport must be websocket or poll")
     local_policy = None
     if policy_file is not None:
         try:
@@ -80,6 +88,7 @@ def agent_command(
         ca_file=ca_file,
         local_policy=local_policy,
         job_log=audit_file,
+        transport="poll" if transport == "poll" else "websocket",
     )
     try:
         anyio.run(run_agent, config)

@@ -15,8 +15,9 @@ import itertools
 import json
 import logging
 import secrets
+import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 import anyio.to_thread
 from fastapi import WebSocket, WebSocketDisconnect
@@ -48,18 +49,84 @@ CLOSE_PROTOCOL = 4400
 CLOSE_REVOKED = 4403
 
 
+class Channel(Protocol):
+    """How frames reach one agent: a WebSocket, or a long-poll session."""
+
+    async def send(self, text: str) -> None:
+        """Deliver one frame to the agent."""
+        ...
+
+    async def close(self, code: int) -> None:
+        """End the connection with a close code."""
+        ...
+
+
+class _WebSocketChannel:
+    def __init__(self, socket: WebSocket) -> None:
+        self._socket = socket
+        self._lock = asyncio.Lock()
+
+    async def send(self, text: str) -> None:
+        async with self._lock:
+            await self._socket.send_text(text)
+
+    async def close(self, code: int) -> None:
+        await _close(self._socket, code)
+
+
+class PollChannel:
+    """A long-poll session: frames wait in a bounded queue until the agent fetches them."""
+
+    def __init__(self, max_queued: int = 1000) -> None:
+        self.queue: asyncio.Queue[str] = asyncio.Queue(max_queued)
+        self.last_seen = time.monotonic()
+        self.close_code: int | None = None
+        self.closed = asyncio.Event()
+
+    async def send(self, text: str) -> None:
+        if self.close_code is not None:
+            raise RuntimeError("poll session closed")
+        try:
+            self.queue.put_nowait(text)
+        except asyncio.QueueFull:
+            raise RuntimeError("the agent is not fetching its jobs") from None
+
+    async def close(self, code: int) -> None:
+        self.close_code = code
+        self.closed.set()
+
+    async def fetch(self, wait_s: float) -> list[str]:
+        """Frames waiting now, or the first within ``wait_s`` (then whatever else came)."""
+        self.last_seen = time.monotonic()
+        frames: list[str] = []
+        if self.queue.empty() and self.close_code is None:
+            # Wake on the first job, on close (revocation answers at once), or at the deadline.
+            getter = asyncio.ensure_future(self.queue.get())
+            closer = asyncio.ensure_future(self.closed.wait())
+            done, pending = await asyncio.wait(
+                {getter, closer}, timeout=wait_s, return_when=asyncio.FIRST_COMPLETED
+            )
+            for task in pending:
+                task.cancel()
+            if getter in done:
+                frames.append(getter.result())
+        while not self.queue.empty():
+            frames.append(self.queue.get_nowait())
+        self.last_seen = time.monotonic()
+        return frames
+
+
 @dataclass(eq=False)
 class _Agent:
     agent_id: str
     database_id: str
     token_id: str
-    socket: WebSocket
+    channel: Channel
+    dialect: str = ""
     pending: dict[str, asyncio.Future[Result | ErrorMsg]] = field(default_factory=dict)
-    send_lock: asyncio.Lock = field(default_factory=asyncio.Lock)
 
     async def send(self, text: str) -> None:
-        async with self.send_lock:
-            await self.socket.send_text(text)
+        await self.channel.send(text)
 
 
 class AgentHub:
@@ -75,6 +142,7 @@ class AgentHub:
         self._agents: dict[str, list[_Agent]] = {}
         self._turn = itertools.count()
         self._warnings: dict[str, list[str]] = {}
+        self._polls: dict[str, _Agent] = {}
 
     def connected(self, database_id: str) -> int:
         """How many agents serve this database right now."""
@@ -88,12 +156,16 @@ class AgentHub:
         """Cut off every agent connected with a token that was just revoked."""
         doomed = [a for agents in self._agents.values() for a in agents if a.token_id == token_id]
         for agent in doomed:
-            await agent.socket.close(code=CLOSE_REVOKED)
+            await agent.channel.close(CLOSE_REVOKED)
+            if isinstance(agent.channel, PollChannel):
+                self._leave(agent)
 
     async def disconnect_database(self, database_id: str) -> None:
         """Cut off every agent of a removed database."""
         for agent in list(self._agents.get(database_id, [])):
-            await agent.socket.close(code=CLOSE_REVOKED)
+            await agent.channel.close(CLOSE_REVOKED)
+            if isinstance(agent.channel, PollChannel):
+                self._leave(agent)
 
     async def submit(self, database_id: str, job: Job, timeout_s: float) -> Result | ErrorMsg:
         """Send ``job`` to a live agent of the database and wait for its answer."""
@@ -131,7 +203,10 @@ class AgentHub:
             return
         await socket.accept()
         agent = _Agent(
-            secrets.token_hex(6), database_id, parse_agent_token(token_text).token_id, socket
+            secrets.token_hex(6),
+            database_id,
+            parse_agent_token(token_text).token_id,
+            _WebSocketChannel(socket),
         )
         try:
             hello = parse_agent_message(await socket.receive_text())
@@ -150,15 +225,79 @@ class AgentHub:
         except (WebSocketDisconnect, RuntimeError):
             pass
         finally:
-            agents = self._agents.get(database_id, [])
-            if agent in agents:
-                agents.remove(agent)
-            for future in agent.pending.values():
-                if not future.done():
-                    future.set_exception(
-                        AgentUnavailable("the agent disconnected during the query")
-                    )
+            self._leave(agent)
+
+    def _leave(self, agent: _Agent) -> None:
+        """Forget an agent and fail its jobs in flight at once (nothing waits for a ghost)."""
+        agents = self._agents.get(agent.database_id, [])
+        if agent in agents:
+            agents.remove(agent)
             log.info("agent %s disconnected", agent.agent_id)
+        self._polls.pop(agent.agent_id, None)
+        for future in agent.pending.values():
+            if not future.done():
+                future.set_exception(AgentUnavailable("the agent disconnected during the query"))
+
+    # -- long-poll transport, for networks whose proxies block WebSockets --
+
+    async def poll_hello(self, token_text: str, client: str, frame: str) -> tuple[str, str]:
+        """Open a poll session: returns (session id, welcome frame); raises on a bad token."""
+        database_id = await self._poll_auth(token_text, client)
+        hello = parse_agent_message(frame)
+        record = await anyio.to_thread.run_sync(self._databases.get_by_id, database_id)
+        if not isinstance(hello, Hello) or hello.dialect != record.dialect:
+            raise ProtocolError("the agent's first message must be a hello for this dialect")
+        channel = PollChannel()
+        agent = _Agent(
+            secrets.token_urlsafe(18), database_id, parse_agent_token(token_text).token_id, channel
+        )
+        agent.dialect = record.dialect
+        self._agents.setdefault(database_id, []).append(agent)
+        self._polls[agent.agent_id] = agent
+        log.info("agent %s connected (long poll) for database %s", agent.agent_id[:8], database_id)
+        return agent.agent_id, dump(Welcome(database=record.name, agent_id=agent.agent_id))
+
+    async def poll_send(
+        self, token_text: str, client: str, session: str, frames: list[str]
+    ) -> None:
+        """Frames from a poll agent (schema, results, errors)."""
+        agent = await self._poll_session(token_text, client, session)
+        for frame in frames:
+            await self._handle(agent, parse_agent_message(frame), agent.dialect)
+
+    async def poll_receive(
+        self, token_text: str, client: str, session: str, wait_s: float
+    ) -> tuple[list[str], int | None]:
+        """Jobs for a poll agent, waiting up to ``wait_s``; and the close code if it was cut off."""
+        agent = await self._poll_session(token_text, client, session)
+        channel = agent.channel
+        assert isinstance(channel, PollChannel)
+        frames = await channel.fetch(wait_s)
+        return frames, channel.close_code
+
+    def reap_poll_sessions(self, ttl_s: float) -> None:
+        """Drop poll agents that stopped polling; their jobs fail now, not at their timeout."""
+        cutoff = time.monotonic() - ttl_s
+        for agent in list(self._polls.values()):
+            channel = agent.channel
+            if isinstance(channel, PollChannel) and channel.last_seen < cutoff:
+                self._leave(agent)
+
+    async def _poll_auth(self, token_text: str, client: str) -> str:
+        if self._limiter.blocked(client):
+            raise InvalidAgentToken()
+        database_id = await anyio.to_thread.run_sync(self._authenticate, token_text)
+        if database_id is None:
+            self._limiter.fail(client)
+            raise InvalidAgentToken()
+        return database_id
+
+    async def _poll_session(self, token_text: str, client: str, session: str) -> _Agent:
+        database_id = await self._poll_auth(token_text, client)
+        agent = self._polls.get(session)
+        if agent is None or agent.database_id != database_id:
+            raise AgentUnavailable("unknown or expired agent session; say hello again")
+        return agent
 
     async def _handle(self, agent: _Agent, message: Any, dialect: str) -> None:
         if isinstance(message, Result | ErrorMsg):

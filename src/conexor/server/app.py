@@ -30,6 +30,7 @@ from conexor.errors import ConexorError
 from conexor.forward import start_server_forwarding
 from conexor.mcp.auth import SCOPE, ApiKeyVerifier
 from conexor.mcp.endpoint import build_mcp_server
+from conexor.server.agent_poll import build_agent_poll_router
 from conexor.server.agenthub import AgentHub
 from conexor.server.auth import Authenticated, Authenticator, client_address
 from conexor.server.checkpoints import Checkpointer
@@ -54,6 +55,8 @@ from conexor.tools.builtin import BuiltinTools
 __all__ = ["FORWARD_STATE_FILE", "create_app"]
 
 FORWARD_STATE_FILE = "audit-forward.json"
+#: A long-poll agent that has not polled for this long is gone (its poll waits at most 30 s).
+POLL_AGENT_TTL_S = 45.0
 
 log = logging.getLogger("conexor.server")
 
@@ -120,6 +123,7 @@ def create_app(settings: Settings) -> FastAPI:
         async with mcp_server.session_manager.run(), anyio.create_task_group() as tasks:
             # Mounted sub-app lifespans never run, hence the session manager here.
             tasks.start_soon(_reap_idle_engines, pool, settings.engine_idle_s)
+            tasks.start_soon(_reap_poll_agents, hub)
             tasks.start_soon(_issue_checkpoints, checkpointer, settings.checkpoint_every_seconds)
             yield
             tasks.cancel_scope.cancel()
@@ -151,6 +155,7 @@ def create_app(settings: Settings) -> FastAPI:
     )
     app.include_router(router)
     app.include_router(build_audit_router(audit, checkpointer, caller))
+    app.include_router(build_agent_poll_router(hub))
 
     @app.get("/.well-known/conexor-audit-key", response_class=PlainTextResponse)
     async def audit_key() -> str:
@@ -202,6 +207,13 @@ async def _issue_checkpoints(checkpointer: Checkpointer, every_s: float) -> None
             await anyio.to_thread.run_sync(checkpointer.issue_due)
         except ConexorError as exc:  # keep issuing; the next round retries
             log.error("checkpoint issuing failed: %s", exc.public)
+
+
+async def _reap_poll_agents(hub: AgentHub) -> None:
+    """Forget long-poll agents that stopped polling, so their jobs fail promptly."""
+    while True:
+        await anyio.sleep(5.0)
+        hub.reap_poll_sessions(ttl_s=POLL_AGENT_TTL_S)
 
 
 async def _reap_idle_engines(pool: EnginePool, idle_s: float) -> None:
