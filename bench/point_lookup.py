@@ -171,10 +171,10 @@ async def timed(call: Awaitable[T]) -> tuple[T, int]:
     return result, time.perf_counter_ns() - start
 
 
-def check_lookup(result: CallToolResult, ident: int) -> None:
-    """The query result must hold exactly the row with ``ident``: a broken path is not fast."""
+def check_lookup(result: CallToolResult, ident: int, count: int = 1) -> None:
+    """The result must hold exactly ``count`` rows from ``ident`` on: a broken path is not fast."""
     rows = (result.structured_content or {}).get("rows") or []
-    if result.is_error or len(rows) != 1 or rows[0][0] != ident:
+    if result.is_error or len(rows) != count or rows[0][0] != ident:
         raise RuntimeError(f"conexor lookup of id {ident} returned a wrong result")
 
 
@@ -186,7 +186,7 @@ def check_listing(result: CallToolResult) -> None:
 
 
 def measure(
-    url: str, mcp_url: str, api_key: str, mode: Mode, ids: list[int], warmup: int
+    url: str, mcp_url: str, api_key: str, mode: Mode, ids: list[int], warmup: int, scan: int = 0
 ) -> dict[str, list[int]]:
     """Time the paths over the same ids; the first ``warmup`` rounds of each are dropped.
 
@@ -207,11 +207,18 @@ def measure(
                     samples["direct"].append(elapsed)
             async with connect(mcp_url, api_key, mode=mode, client_name="conexor-bench") as client:
                 for n, ident in enumerate(ids):
-                    sql = f"SELECT * FROM customers WHERE id = {ident}"
-                    found, t_query = await timed(
-                        client.call_tool("query", {"database": "bench", "sql": sql})
-                    )
-                    check_lookup(found, ident)
+                    if scan:
+                        sql = (
+                            f"SELECT * FROM customers WHERE id >= {ident} ORDER BY id LIMIT {scan}"
+                        )
+                        args = {"database": "bench", "sql": sql, "max_rows": scan}
+                    else:
+                        args = {
+                            "database": "bench",
+                            "sql": f"SELECT * FROM customers WHERE id = {ident}",
+                        }
+                    found, t_query = await timed(client.call_tool("query", args))
+                    check_lookup(found, ident, scan or 1)
                     listed, t_list = await timed(client.call_tool("list_databases", {}))
                     check_listing(listed)
                     _, t_tools = await timed(client.list_tools())
@@ -280,13 +287,21 @@ def main(argv: list[str] | None = None) -> int:
         default="cloud",
         help="cloud: the server holds the engine; agent: an on-premise agent process does",
     )
+    parser.add_argument(
+        "--scan",
+        type=int,
+        default=0,
+        help="instead of a point lookup, fetch this many rows per query (e.g. 1000)",
+    )
     parser.add_argument("--json", type=Path, dest="json_out", help="write raw figures here")
     args = parser.parse_args(argv)
     if args.calls < 2 or args.warmup < 0 or args.rows < 1:
         parser.error("--calls must be at least 2, --warmup non-negative, --rows positive")
 
     rng = random.Random(SEED)
-    ids = [rng.randint(1, args.rows) for _ in range(args.warmup + args.calls)]
+    if args.scan < 0 or args.scan >= args.rows:
+        parser.error("--scan must be between 0 and --rows")
+    ids = [rng.randint(1, args.rows - args.scan) for _ in range(args.warmup + args.calls)]
     print(f"building {args.rows} rows, starting a server ...", file=sys.stderr)
     with (
         bench_database(args.dsn, args.rows) as url,
@@ -306,7 +321,9 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 register_cloud_database(api, api_key, "bench", url)
             print(f"timing ({args.mode}, {args.backend}) ...", file=sys.stderr)
-            samples = measure(url, f"{base_url}/mcp", api_key, args.mode, ids, args.warmup)
+            samples = measure(
+                url, f"{base_url}/mcp", api_key, args.mode, ids, args.warmup, args.scan
+            )
             server_ms = audited_durations(api, args.calls)
 
     results = {name: summarize(s) for name, s in samples.items()}
