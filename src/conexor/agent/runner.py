@@ -154,15 +154,7 @@ async def _session(
         if not isinstance(welcome, Welcome):
             raise ProtocolError("the server did not welcome the agent")
         log.info("connected as agent %s for database %s", welcome.agent_id, welcome.database)
-        snapshot = await _send_schema(socket, engine, dialect)
-        context = JobContext(
-            engine,
-            dialect,
-            snapshot,
-            anyio.CapacityLimiter(config.concurrency),
-            config.local_policy,
-            job_log,
-        )
+        context = await _start_serving(socket, config, engine, dialect, job_log)
         closed: ConnectionClosed | None = None
         async with anyio.create_task_group() as tasks:
             tasks.start_soon(_quietly, _heartbeats(socket, config.heartbeat_s))
@@ -234,15 +226,7 @@ async def _poll_session(
             raise ProtocolError("the server did not welcome the agent")
         log.info("connected (long poll) for database %s", welcome.database)
         sender = _PollSender(http, session)
-        snapshot = await _send_schema(sender, engine, dialect)
-        context = JobContext(
-            engine,
-            dialect,
-            snapshot,
-            anyio.CapacityLimiter(config.concurrency),
-            config.local_policy,
-            job_log,
-        )
+        context = await _start_serving(sender, config, engine, dialect, job_log)
         ended: Exception | None = None
         async with anyio.create_task_group() as tasks:
             tasks.start_soon(
@@ -276,6 +260,21 @@ async def _quietly(work: Coroutine[Any, Any, None]) -> None:
     """Run a side task; a closed connection just ends it (the receive loop decides what next)."""
     with contextlib.suppress(ConnectionClosed):
         await work
+
+
+async def _start_serving(
+    channel: Any, config: AgentConfig, engine: Engine, dialect: Dialect, job_log: JobLog | None
+) -> JobContext:
+    """Send the schema once connected and return what serving jobs needs."""
+    snapshot = await _send_schema(channel, engine, dialect)
+    return JobContext(
+        engine,
+        dialect,
+        snapshot,
+        anyio.CapacityLimiter(config.concurrency),
+        config.local_policy,
+        job_log,
+    )
 
 
 async def _send_schema(socket: Any, engine: Engine, dialect: Dialect) -> Snapshot:
