@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 import os
+import sys
 import uuid
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -15,6 +17,7 @@ from sqlalchemy.exc import ArgumentError
 from conexor.cli.client import ApiClient, CliError
 from conexor.cli.options import ApiKeyOpt, JsonOpt, ServerOpt
 from conexor.cli.output import emit_json, err, out, table
+from conexor.cli.sharing import share_database
 from conexor.cli.urlinput import read_url
 from conexor.crypto import AadContext, parse_api_key, seal
 from conexor.sandbox import (
@@ -244,6 +247,30 @@ def list_(server: ServerOpt, api_key: ApiKeyOpt, as_json: JsonOpt = False) -> No
             for d in data["databases"]
         ],
     )
+
+
+@app.command("share")
+def share(
+    name: Annotated[str, typer.Argument(help="Database name.")],
+    server: ServerOpt,
+    api_key: ApiKeyOpt,
+    as_json: JsonOpt = False,
+) -> None:
+    """Let another API key of the org use this database: its credential is re-wrapped here.
+
+    The other key is read from CONEXOR_SHARE_KEY or a hidden prompt, never argv.
+    """
+    other = os.environ.get("CONEXOR_SHARE_KEY") or (
+        getpass.getpass("API key to share with (input hidden): ") if sys.stdin.isatty() else ""
+    )
+    if not other:
+        raise CliError("no key to share with: set CONEXOR_SHARE_KEY or run in a terminal")
+    with ApiClient(server, api_key) as api:
+        result = share_database(api, name, parse_api_key(api_key), parse_api_key(other.strip()))
+    if as_json:
+        emit_json(result)
+        return
+    out.print(f"Database {name!r} is now usable by {len(result['key_ids'])} key(s).")
 
 
 @app.command("policy")

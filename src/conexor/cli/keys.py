@@ -9,6 +9,8 @@ import typer
 from conexor.cli.client import ApiClient
 from conexor.cli.options import ApiKeyOpt, JsonOpt, ServerOpt
 from conexor.cli.output import emit_json, out, table
+from conexor.cli.sharing import share_database
+from conexor.crypto import parse_api_key
 
 __all__ = ["app"]
 
@@ -63,3 +65,34 @@ def revoke(
         emit_json(data)
         return
     out.print(f"Revoked key {key_id}. Rotate the passwords of databases it could open.")
+
+
+@app.command("rotate")
+def rotate(
+    server: ServerOpt,
+    api_key: ApiKeyOpt,
+    label: Annotated[str, typer.Option("--label", help="What the new key is for.")] = "rotated",
+    as_json: JsonOpt = False,
+) -> None:
+    """Replace this key: new key, re-wrap every database here, then revoke the old key."""
+    old = parse_api_key(api_key)
+    with ApiClient(server, api_key) as api:
+        created = api.request("POST", "/keys", json={"label": label})
+        new = parse_api_key(created["api_key"])
+        moved = []
+        for database in api.request("GET", "/databases")["databases"]:
+            if database["mode"] == "cloud":
+                share_database(api, database["name"], old, new)
+                moved.append(database["name"])
+    with ApiClient(server, new.text) as api:
+        api.request("POST", f"/keys/{old.key_id}/revoke")
+    if as_json:
+        emit_json(
+            {"api_key": new.text, "key_id": new.key_id, "databases": moved, "revoked": old.key_id}
+        )
+        return
+    out.print(f"New API key: {new.text}")
+    out.print(
+        f"Re-wrapped {len(moved)} database(s) for it and revoked key {old.key_id}. "
+        "Revoking cannot unsee a password: rotate database passwords if the old key leaked."
+    )

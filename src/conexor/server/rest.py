@@ -23,6 +23,7 @@ from conexor.crypto import (
     Envelope,
     generate_api_key,
     make_verifier,
+    remove_wrap,
 )
 from conexor.crypto.agenttokens import generate_agent_token, make_token_verifier
 from conexor.sandbox import MAX_ROWS_LIMIT, Policy, SandboxError, probe, role_report
@@ -54,6 +55,11 @@ class DatabaseIn(BaseModel):
     max_rows: int | None = Field(default=None, ge=1, le=MAX_ROWS_LIMIT)
     timeout_s: int | None = Field(default=None, ge=1, le=300)
     policy: dict[str, Any] | None = None
+
+
+class EnvelopeIn(BaseModel):
+    revision: int = Field(ge=1)
+    envelope: dict[str, Any]
 
 
 class KeyIn(BaseModel):
@@ -175,7 +181,50 @@ def build_router(deps: RestDeps) -> tuple[APIRouter, Any]:
         """Revoke a key; requests with it fail from now on and its pooled engines close."""
         await anyio.to_thread.run_sync(deps.accounts.revoke, who.principal, key_id[:32])
         deps.backends.forget_key(key_id)
-        return {"key_id": key_id, "revoked": True}
+        unwrapped = await anyio.to_thread.run_sync(_remove_wraps, deps, key_id)
+        return {"key_id": key_id, "revoked": True, "databases_unwrapped": unwrapped}
+
+    @router.get("/databases/{name}/envelope")
+    async def get_envelope(who: Caller, name: str) -> dict[str, Any]:
+        """The sealed credential (ciphertext), so a key holder can share it with another key."""
+        p = who.principal
+        record = await anyio.to_thread.run_sync(
+            deps.databases.get_for_key, p.org_id, p.key_id, name
+        )
+        if record.envelope is None:
+            raise BadRequest(f"database {record.name!r} is in agent mode and has no credential")
+        return {
+            "name": record.name,
+            "id": record.id,
+            "org_id": record.org_id,
+            "revision": record.revision,
+            "envelope": json.loads(record.envelope),
+        }
+
+    @router.put("/databases/{name}/envelope")
+    async def put_envelope(who: Caller, name: str, body: EnvelopeIn) -> dict[str, Any]:
+        """Replace the wraps of the credential: share with or move to other keys of the org.
+
+        The ciphertext itself must be unchanged (the same credential); changing
+        the connection string is a new registration.
+        """
+        p = who.principal
+        record = await anyio.to_thread.run_sync(
+            deps.databases.get_for_key, p.org_id, p.key_id, name
+        )
+        if record.envelope is None:
+            raise BadRequest(f"database {record.name!r} is in agent mode and has no credential")
+        if body.revision != record.revision:
+            raise BadRequest("the database changed meanwhile; fetch its envelope again")
+        text, key_ids = await _checked_envelope(body.envelope, who, deps, require_caller=False)
+        old = Envelope.from_json(record.envelope)
+        new = Envelope.from_json(text)
+        if (old.nonce, old.ciphertext) != (new.nonce, new.ciphertext):
+            raise BadRequest("only the wraps may change; register a new credential instead")
+        await anyio.to_thread.run_sync(deps.databases.set_envelope, record.id, text, key_ids)
+        for gone in set(old.key_ids) - set(key_ids):
+            deps.backends.forget_key(gone)
+        return {"name": record.name, "key_ids": list(key_ids)}
 
     @router.get("/databases")
     async def list_databases(who: Caller) -> dict[str, Any]:
@@ -220,7 +269,7 @@ def build_router(deps: RestDeps) -> tuple[APIRouter, Any]:
         envelope_text: str | None = None
         key_ids: tuple[str, ...] = (p.key_id,)
         if body.mode == "cloud":
-            envelope_text, key_ids = await _checked_envelope(body, who, deps)
+            envelope_text, key_ids = await _checked_envelope(body.envelope, who, deps)
         elif body.envelope is not None:
             raise BadRequest("agent mode takes no connection string, not even encrypted")
         policy = _initial_policy(body, deps)
@@ -373,20 +422,24 @@ def _initial_policy(body: DatabaseIn, deps: RestDeps) -> Policy:
 
 
 async def _checked_envelope(
-    body: DatabaseIn, who: Authenticated, deps: RestDeps
+    uploaded: dict[str, Any] | None,
+    who: Authenticated,
+    deps: RestDeps,
+    *,
+    require_caller: bool = True,
 ) -> tuple[str, tuple[str, ...]]:
     """The uploaded envelope, checked: well-formed, strong KDF, wrapped for this caller's org."""
     p = who.principal
-    if body.envelope is None:
+    if uploaded is None:
         raise BadRequest("cloud mode needs the encrypted connection string (envelope)")
     try:
-        envelope = Envelope.from_json(json.dumps(body.envelope))
+        envelope = Envelope.from_json(json.dumps(uploaded))
     except CryptoError as exc:
         raise BadRequest(exc.public) from None
     if any(w.iterations < MIN_ITERATIONS for w in envelope.wraps):
         raise BadRequest(f"every wrap must use at least {MIN_ITERATIONS} PBKDF2 iterations")
     key_ids = envelope.key_ids
-    if p.key_id not in key_ids:
+    if require_caller and p.key_id not in key_ids:
         raise BadRequest("the envelope has no wrap for the API key making this request")
     keys = await anyio.to_thread.run_sync(deps.accounts.keys_of, p)
     if not set(key_ids) <= {k.key_id for k in keys if k.revoked_at is None}:
@@ -416,3 +469,19 @@ async def _new_agent_token(record: DatabaseRecord, deps: RestDeps) -> str:
         )
     )
     return token.text
+
+
+def _remove_wraps(deps: RestDeps, key_id: str) -> int:
+    """Delete a revoked key's wraps from every envelope and its access rows; return how many."""
+    count = 0
+    for record in deps.databases.with_access(key_id):
+        if record.envelope is not None:
+            envelope = Envelope.from_json(record.envelope)
+            if envelope.wrap_for(key_id) is not None and len(envelope.wraps) > 1:
+                rest = remove_wrap(envelope, key_id)
+                deps.databases.set_envelope(record.id, rest.to_json(), rest.key_ids)
+                count += 1
+                continue
+        deps.databases.drop_access(record.id, key_id)
+        count += 1
+    return count

@@ -140,6 +140,41 @@ class Databases:
             row.updated_at = datetime.now(UTC)
         return _record(row)
 
+    def set_envelope(self, database_id: str, envelope: str, key_ids: tuple[str, ...]) -> None:
+        """Replace the sealed envelope and, to match its wraps, which keys may use the database."""
+        with Session(self._engine, expire_on_commit=False) as session, session.begin():
+            row = session.get(DatabaseRow, database_id)
+            if row is None:
+                raise NotFound("unknown database")
+            row.envelope = envelope
+            row.updated_at = datetime.now(UTC)
+            session.execute(
+                delete(DatabaseAccessRow).where(DatabaseAccessRow.database_id == database_id)
+            )
+            session.add_all(
+                DatabaseAccessRow(database_id=database_id, api_key_id=k) for k in key_ids
+            )
+
+    def with_access(self, key_id: str) -> list[DatabaseRecord]:
+        """Every database a key may use (for revocation)."""
+        with Session(self._engine, expire_on_commit=False) as session:
+            rows = session.scalars(
+                select(DatabaseRow)
+                .join(DatabaseAccessRow, DatabaseAccessRow.database_id == DatabaseRow.id)
+                .where(DatabaseAccessRow.api_key_id == key_id)
+            ).all()
+            return [_record(r) for r in rows]
+
+    def drop_access(self, database_id: str, key_id: str) -> None:
+        """Take a key's access to a database away."""
+        with Session(self._engine, expire_on_commit=False) as session, session.begin():
+            session.execute(
+                delete(DatabaseAccessRow).where(
+                    DatabaseAccessRow.database_id == database_id,
+                    DatabaseAccessRow.api_key_id == key_id,
+                )
+            )
+
     def set_schema(self, database_id: str, schema_json: str) -> None:
         """Replace the schema metadata (an agent re-introspected its database)."""
         with Session(self._engine, expire_on_commit=False) as session, session.begin():
