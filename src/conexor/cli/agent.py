@@ -59,6 +59,7 @@ def agent_command(
 ) -> None:
     """Connect out to the server and serve read-only jobs; the URL never leaves this host."""
     from conexor.agent.runner import AgentConfig, run_agent
+    from conexor.hardening import make_undumpable
     from conexor.logs import configure_logging
     from conexor.sandbox import Policy
 
@@ -80,6 +81,7 @@ def agent_command(
         except (OSError, ValueError):
             raise CliError("the local policy file could not be read as JSON") from None
     configure_logging()
+    make_undumpable()
     config = AgentConfig(
         server=server,
         token=token,

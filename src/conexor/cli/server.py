@@ -9,6 +9,7 @@ import typer
 import uvicorn
 
 from conexor.config import Settings
+from conexor.hardening import make_undumpable
 from conexor.logs import configure_logging
 
 __all__ = ["serve", "server_command"]
@@ -19,6 +20,7 @@ def serve(settings: Settings) -> None:
     from conexor.server.app import create_app
 
     configure_logging()
+    make_undumpable()
     app = create_app(settings)
     uvicorn.run(app, host=settings.host, port=settings.port, log_config=None, server_header=False)
 
