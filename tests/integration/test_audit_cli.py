@@ -200,3 +200,43 @@ def test_tampering_is_detected(store: tuple[LiveServer, Sql], tmp_path: Path) ->
     truncated = _verify(env, tmp_path, saved)
     assert truncated.returncode == 1
     assert "truncated: it ends at record 2 but a checkpoint covers 4" in truncated.stderr
+
+
+@pytest.mark.parametrize("damage", ["delete", "swap", "insert"])
+def test_more_store_tampering_is_detected(
+    store: tuple[LiveServer, Sql], tmp_path: Path, damage: str
+) -> None:
+    """Deleting, swapping or inserting rows (triggers dropped) breaks the chain at the right record."""
+    live, sql = store
+    _, env = _calls(live, tmp_path, 4)
+    run_cli("audit", "key", "--server", live.url, "--save", str(tmp_path / "key.txt"), env=env)
+    _drop_triggers(sql)
+    rows = sql("SELECT seq, body, prev_hash, record_hash, ts FROM audit_records ORDER BY seq", ())
+    if damage == "delete":
+        sql("DELETE FROM audit_records WHERE seq = %s", (2,))
+        expected = "record 2"
+    elif damage == "swap":
+        (_, body2, prev2, hash2, _), (_, body3, prev3, hash3, _) = rows[1], rows[2]
+        sql(
+            "UPDATE audit_records SET body = %s, prev_hash = %s, record_hash = %s WHERE seq = 2",
+            (body3, prev3, hash3),
+        )
+        sql(
+            "UPDATE audit_records SET body = %s, prev_hash = %s, record_hash = %s WHERE seq = 3",
+            (body2, prev2, hash2),
+        )
+        expected = "record 2"
+    else:
+        forged = json.loads(rows[-1][1])
+        forged["seq"] = len(rows) + 1
+        forged["prev_hash"] = rows[-1][3]
+        forged["row_count"] = 0
+        org_id = forged["org_id"]
+        sql(
+            "INSERT INTO audit_records (org_id, seq, ts, body, prev_hash, record_hash) VALUES (%s, %s, %s, %s, %s, %s)",
+            (org_id, len(rows) + 1, rows[-1][4], json.dumps(forged), rows[-1][3], "ab" * 32),
+        )
+        expected = f"record {len(rows) + 1}"
+    result = _verify(env, tmp_path)
+    assert result.returncode == 1
+    assert f"broken at {expected}" in result.stderr, result.stderr
