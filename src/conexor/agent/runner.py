@@ -137,6 +137,7 @@ async def _session(
             additional_headers={"Authorization": f"Bearer {config.token}"},
             ssl=ssl_context,
             max_size=MAX_FRAME_BYTES,
+            compression=None,  # deflating large row sets costs more time than it saves
             open_timeout=15,
         )
     except InvalidStatus as exc:
