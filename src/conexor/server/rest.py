@@ -10,6 +10,7 @@ client introspected itself. Errors share one JSON shape:
 import json
 import re
 import uuid
+from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
 import anyio.to_thread
@@ -66,31 +67,19 @@ class KeyIn(BaseModel):
     label: str = Field(default="", max_length=200)
 
 
+@dataclass(frozen=True)
 class RestDeps:
     """The narrow services the REST routes need."""
 
-    def __init__(
-        self,
-        *,
-        accounts: Accounts,
-        databases: Databases,
-        authenticator: Authenticator,
-        backends: CloudBackends,
-        agent_tokens: AgentTokens,
-        hub: AgentHub,
-        pepper: bytes,
-        default_max_rows: int,
-        default_timeout_s: float,
-    ) -> None:
-        self.accounts = accounts
-        self.databases = databases
-        self.authenticator = authenticator
-        self.backends = backends
-        self.agent_tokens = agent_tokens
-        self.hub = hub
-        self.pepper = pepper
-        self.default_max_rows = default_max_rows
-        self.default_timeout_s = default_timeout_s
+    accounts: Accounts
+    databases: Databases
+    authenticator: Authenticator
+    backends: CloudBackends
+    agent_tokens: AgentTokens
+    hub: AgentHub
+    pepper: bytes = field(repr=False)
+    default_max_rows: int
+    default_timeout_s: float
 
 
 def build_router(deps: RestDeps) -> tuple[APIRouter, Any]:
