@@ -94,3 +94,30 @@ def test_invalid_policy_is_refused_in_one_line(live_server: LiveServer, tmp_path
     )
     assert shown["policy"]["denied_columns"] == ["orders.total"]
     assert shown["policy"]["max_rows"] == 10
+
+
+def test_schema_tools_hide_what_the_policy_denies(live_server: LiveServer, tmp_path: Path) -> None:
+    key, env = _setup(live_server, tmp_path)
+    found = call(live_server.url, key, "search_schema", {"database": "shop", "pattern": "name"})
+    assert found.structured_content["rows"][0][:2] == ["customers", "name"]
+    wild = call(live_server.url, key, "search_schema", {"database": "shop", "pattern": "*order*"})
+    assert {r[0] for r in wild.structured_content["rows"]} == {"orders", "big_orders"}
+
+    run_cli(
+        "db",
+        "policy",
+        "shop",
+        "--deny-column",
+        "customers.name",
+        "--allow-table",
+        "customers",
+        env=env,
+    )
+    tables = call(live_server.url, key, "list_tables", {"database": "shop"}).structured_content
+    assert [r[0] for r in tables["rows"]] == ["customers"]
+    cols = call(live_server.url, key, "describe_table", {"database": "shop", "table": "customers"})
+    assert [r[0] for r in cols.structured_content["rows"]] == ["id", "country"]
+    hidden = call(live_server.url, key, "describe_table", {"database": "shop", "table": "orders"})
+    assert hidden.is_error and "unknown table" in text_of(hidden)
+    gone = call(live_server.url, key, "search_schema", {"database": "shop", "pattern": "name"})
+    assert gone.structured_content["rows"] == []

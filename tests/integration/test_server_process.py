@@ -72,5 +72,5 @@ def test_bridge_serves_stdio_clients(live_server: LiveServer, tmp_path: Path) ->
             return tools, result.structured_content
 
     tools, content = anyio.run(go)
-    assert tools == ["list_databases", "list_tables", "describe_table", "query"]
+    assert tools == ["list_databases", "list_tables", "describe_table", "search_schema", "query"]
     assert content == {"columns": ["n"], "rows": [[42]], "row_count": 1, "truncated": False}

@@ -13,6 +13,7 @@ from conexor.schema.errors import (
 from conexor.schema.introspect import introspect
 from conexor.schema.model import Column, ForeignKey, Kind, Snapshot, Table
 from conexor.schema.render import as_text, describe, table_list
+from conexor.schema.search import search
 
 __all__ = [
     "Column",
@@ -27,5 +28,6 @@ __all__ = [
     "as_text",
     "describe",
     "introspect",
+    "search",
     "table_list",
 ]

@@ -15,11 +15,12 @@ from typing import Any
 from conexor.audit.queryhash import query_hash
 from conexor.backends import Backend
 from conexor.sandbox import Policy, QueryRejected, check
-from conexor.schema import Snapshot, describe, table_list
+from conexor.schema import Snapshot, describe, search, table_list
 from conexor.server.auth import Authenticated
 from conexor.store import DatabaseRecord, Databases, NotFound
 from conexor.store.databases import Mode
 from conexor.tools.arguments import InvalidArguments
+from conexor.tools.visibility import visible
 
 __all__ = ["BuiltinTools", "CallFacts", "ToolOutput"]
 
@@ -63,12 +64,18 @@ class BuiltinTools:
         if name == "list_databases":
             return self._list_databases(caller, facts)
         if name == "list_tables":
-            snapshot = _snapshot(self._database(caller, args["database"], facts))
+            snapshot = _visible(self._database(caller, args["database"], facts))
             facts.row_count = len(snapshot.tables)
             return ToolOutput(table_list(snapshot))
+        if name == "search_schema":
+            found = search(
+                _visible(self._database(caller, args["database"], facts)), args["pattern"]
+            )
+            facts.row_count = len(found["rows"])  # type: ignore[arg-type]
+            return ToolOutput(found)
         if name == "describe_table":
             record = self._database(caller, args["database"], facts)
-            table = _snapshot(record).find_table(args["table"])
+            table = _visible(record).find_table(args["table"])
             if table is None:
                 raise NotFound(
                     f"unknown table {args['table'][:80]!r} in database {record.name!r}; "
@@ -138,6 +145,11 @@ class BuiltinTools:
 
 def _snapshot(record: DatabaseRecord) -> Snapshot:
     return Snapshot.from_json(json.loads(record.schema_json))
+
+
+def _visible(record: DatabaseRecord) -> Snapshot:
+    """The schema as this database's policy lets callers see it."""
+    return visible(_snapshot(record), _policy(record))
 
 
 def _policy(record: DatabaseRecord) -> Policy:

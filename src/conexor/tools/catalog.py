@@ -70,6 +70,27 @@ BUILTIN_TOOLS: tuple[ToolSpec, ...] = (
         },
     ),
     ToolSpec(
+        "search_schema",
+        "Search the schema",
+        "Find tables and columns whose name or comment matches a pattern "
+        "(case-insensitive; * and ? are wildcards). Use it on large databases "
+        "instead of listing every table.",
+        {
+            "type": "object",
+            "properties": {
+                "database": _DATABASE,
+                "pattern": {
+                    "type": "string",
+                    "minLength": 1,
+                    "maxLength": 200,
+                    "description": "Text or wildcard pattern, e.g. 'customer' or 'order*date'.",
+                },
+            },
+            "required": ["database", "pattern"],
+            "additionalProperties": False,
+        },
+    ),
+    ToolSpec(
         "query",
         "Run a read-only query",
         "Run exactly one read-only SELECT statement and return at most max_rows rows. "
