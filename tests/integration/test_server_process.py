@@ -54,12 +54,12 @@ def test_server_serves_healthz_and_stops_gracefully_on_sigterm(tmp_path: Path) -
     assert (tmp_path / "d" / "conexor.db").exists()
 
 
-def test_bridge_serves_stdio_clients(live_server: LiveServer, tmp_path: Path) -> None:
+def test_stdio_bridge_serves_stdio_clients(live_server: LiveServer, tmp_path: Path) -> None:
     key = signup(live_server.url)["api_key"]
     assert add_db(live_server.url, key, "shop", make_sqlite(tmp_path / "s.db")).returncode == 0
     params = StdioServerParameters(
         command=CONEXOR,
-        args=["bridge", "--server", live_server.url],
+        args=["stdio", "--server", live_server.url],
         env={"CONEXOR_API_KEY": key},
     )
 

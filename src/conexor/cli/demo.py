@@ -56,7 +56,7 @@ def client_configs(base_url: str, api_key: str) -> dict[str, Any]:
             "mcpServers": {
                 "conexor": {
                     "command": "conexor",
-                    "args": ["bridge", "--server", base_url],
+                    "args": ["stdio", "--server", base_url],
                     "env": {"CONEXOR_API_KEY": api_key},
                 }
             }

@@ -35,7 +35,8 @@ app = typer.Typer(
 app.command("server")(server_command)
 app.command("signup")(signup_command)
 app.command("demo")(demo_command)
-app.command("bridge")(bridge_command)
+app.command("stdio")(bridge_command)
+app.command("bridge", hidden=True)(bridge_command)  # earlier name of `stdio`
 app.command("agent")(agent_command)
 app.add_typer(db.app, name="db")
 audit.app.command("forward")(forward_command)  # `conexor audit forward`
