@@ -99,8 +99,21 @@ def agent_setup(
 
 
 @pytest.mark.postgres
-def test_agent_flow_and_exposure(live_server: LiveServer, agent_setup: dict[str, Any]) -> None:
+def test_agent_flow_and_exposure(
+    live_server: LiveServer, agent_setup: dict[str, Any], monkeypatch: pytest.MonkeyPatch
+) -> None:
     s = agent_setup
+    # Keep a copy of every frame the server receives from agents (the real parser still runs).
+    from conexor.server import agenthub
+
+    received: list[str] = []
+    real_parse = agenthub.parse_agent_message
+
+    def recording(frame: str | bytes) -> Any:
+        received.append(frame if isinstance(frame, str) else frame.decode("utf-8", "replace"))
+        return real_parse(frame)
+
+    monkeypatch.setattr(agenthub, "parse_agent_message", recording)
     agent = _start_agent(live_server.url, s["token"], s["url"], s["tmp"] / "agent1.log")
     s["agents"].append(agent)
     _wait_connected(s["env"], "onprem")
@@ -150,6 +163,8 @@ def test_agent_flow_and_exposure(live_server: LiveServer, agent_setup: dict[str,
         if path.is_file():
             haystacks.append(path.read_bytes().decode("latin-1"))
     haystacks.append(run_cli("audit", "export", env=s["env"]).stdout)
+    assert any("name1" in frame for frame in received)  # requested rows do arrive this way
+    haystacks += received
     assert not [n for n in needles for h in haystacks if n in h]
 
 
