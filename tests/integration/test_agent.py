@@ -476,3 +476,48 @@ def test_long_poll_transport_through_a_proxy(
         assert "revoked" in (s["tmp"] / "poll.log").read_text()
     finally:
         proxy.shutdown()
+
+
+@pytest.mark.postgres
+def test_agent_reintrospects_and_validates_against_the_new_schema(
+    live_server: LiveServer, agent_setup: dict[str, Any], pg_db: str
+) -> None:
+    import psycopg
+
+    s = agent_setup
+    run_cli(
+        "db",
+        "policy",
+        "onprem",
+        "--allow-table",
+        "customers",
+        "--allow-table",
+        "fresh",
+        env=s["env"],
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CONEXOR_")}
+    env.update({"CONEXOR_AGENT_TOKEN": s["token"], "CONEXOR_DB_URL": s["url"]})
+    agent = subprocess.Popen(
+        [CONEXOR, "agent", "--server", live_server.url, "--reintrospect", "5"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    s["agents"].append(agent)
+    _wait_connected(s["env"], "onprem")
+    role = s["url"].split("//")[1].split(":")[0]
+    with psycopg.connect(f"postgresql://postgres@127.0.0.1:5432/{pg_db}", autocommit=True) as conn:
+        conn.execute("CREATE TABLE fresh (id int PRIMARY KEY, note text)")
+        conn.execute("INSERT INTO fresh VALUES (1, 'new')")
+        conn.execute(f"GRANT SELECT ON fresh TO {role}")
+    deadline = time.monotonic() + 30
+    while True:
+        tables = call(live_server.url, s["key"], "list_tables", {"database": "onprem"})
+        if "fresh" in [r[0] for r in tables.structured_content["rows"]]:
+            break
+        assert time.monotonic() < deadline, "the new table never showed up"
+        time.sleep(0.5)
+    r = call(
+        live_server.url, s["key"], "query", {"database": "onprem", "sql": "SELECT note FROM fresh"}
+    )
+    assert r.structured_content["rows"] == [["new"]], r

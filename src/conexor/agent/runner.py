@@ -159,9 +159,7 @@ async def _session(
         closed: ConnectionClosed | None = None
         async with anyio.create_task_group() as tasks:
             tasks.start_soon(_quietly, _heartbeats(socket, config.heartbeat_s))
-            tasks.start_soon(
-                _quietly, _reintrospect(socket, engine, dialect, config.reintrospect_s)
-            )
+            tasks.start_soon(_quietly, _reintrospect(socket, context, config.reintrospect_s))
             try:
                 async for frame in socket:
                     message = parse_server_message(frame)
@@ -230,9 +228,7 @@ async def _poll_session(
         context = await _start_serving(sender, config, engine, dialect, job_log)
         ended: Exception | None = None
         async with anyio.create_task_group() as tasks:
-            tasks.start_soon(
-                _quietly_poll, _reintrospect(sender, engine, dialect, config.reintrospect_s)
-            )
+            tasks.start_soon(_quietly_poll, _reintrospect(sender, context, config.reintrospect_s))
             try:
                 while True:
                     response = await http.get(
@@ -291,14 +287,16 @@ async def _heartbeats(socket: ClientConnection, every_s: float) -> None:
         await socket.send(dump(Heartbeat()))
 
 
-async def _reintrospect(socket: Any, engine: Engine, dialect: Dialect, every_s: float) -> None:
-    last = None
+async def _reintrospect(socket: Any, context: JobContext, every_s: float) -> None:
+    """Re-read the schema; when it changed, validate new jobs against it and tell the server."""
+    last = json.dumps(context.snapshot.to_json(), sort_keys=True)
     while True:
         await anyio.sleep(every_s)
-        snapshot = await anyio.to_thread.run_sync(introspect, engine)
+        snapshot = await anyio.to_thread.run_sync(introspect, context.engine)
         text = json.dumps(snapshot.to_json(), sort_keys=True)
         if text != last:
-            report = await anyio.to_thread.run_sync(role_report, engine, dialect)
+            context.snapshot = snapshot
+            report = await anyio.to_thread.run_sync(role_report, context.engine, context.dialect)
             await socket.send(
                 dump(SchemaMsg(snapshot=snapshot.to_json(), warnings=report.findings))
             )
