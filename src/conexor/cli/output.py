@@ -12,7 +12,8 @@ from rich.table import Table
 
 __all__ = ["emit_json", "err", "out", "table"]
 
-out = Console(highlight=False, soft_wrap=True)
+# Piped output (logs, CI, files) is not squeezed into 80 columns.
+out = Console(highlight=False, soft_wrap=True, width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
