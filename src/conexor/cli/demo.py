@@ -120,7 +120,9 @@ def demo_command(
         Path | None,
         typer.Option("--data-dir", help="Where to keep the demo store (default: a new temp dir)."),
     ] = None,
-    port: Annotated[int, typer.Option("--port", help="Port for the demo server.")] = 8080,
+    port: Annotated[
+        int, typer.Option("--port", help="Port for the demo server (0: any free port).")
+    ] = 8080,
     serve: Annotated[
         bool, typer.Option("--serve/--no-serve", help="Keep serving after the tour.")
     ] = True,
@@ -132,8 +134,9 @@ def demo_command(
         sample.parent.mkdir(parents=True, exist_ok=True)
         build_sample_database(sample)
     settings = Settings.build(data_dir=directory / "server", port=port)
-    base_url = f"http://{settings.host}:{settings.port}"
     server, thread = _start(settings)
+    port = server.servers[0].sockets[0].getsockname()[1]  # the real one, also for --port 0
+    base_url = f"http://{settings.host}:{port}"
     try:
         out.print(f"[bold]conexor demo[/bold] — server on {base_url}, data in {directory}")
         with ApiClient(base_url) as api:
