@@ -82,7 +82,14 @@ def run_live_server(
 
     from conexor.server.app import create_app
 
-    settings = Settings.build(data_dir=data_dir, store_url=store_url, port=0, environ={})
+    # Tests keep their SQLite files next to the data directory (never inside it).
+    settings = Settings.build(
+        data_dir=data_dir,
+        store_url=store_url,
+        port=0,
+        environ={},
+        sqlite_dirs=(data_dir.parent,),
+    )
     handler = logging.FileHandler(log_path)
     handler.setLevel(logging.DEBUG)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))

@@ -74,6 +74,8 @@ class Settings:
     audit_forward: str | None = None
     audit_forward_ca: Path | None = None
     hec_token: Secret | None = field(default=None, repr=False)
+    #: Directories whose SQLite files cloud-mode databases may name (none by default).
+    sqlite_dirs: tuple[Path, ...] = ()
 
     @classmethod
     def build(
@@ -84,6 +86,7 @@ class Settings:
         host: str = "127.0.0.1",
         port: int = 8080,
         environ: Mapping[str, str] | None = None,
+        sqlite_dirs: tuple[Path, ...] | None = None,
     ) -> Settings:
         """Resolve settings: explicit arguments win, then ``CONEXOR_*`` env, then defaults."""
         env = os.environ if environ is None else environ
@@ -111,7 +114,16 @@ class Settings:
             audit_forward=env.get("CONEXOR_AUDIT_FORWARD") or None,
             audit_forward_ca=Path(ca) if (ca := env.get("CONEXOR_AUDIT_FORWARD_CA")) else None,
             hec_token=Secret(tok.encode()) if (tok := env.get("CONEXOR_HEC_TOKEN")) else None,
+            sqlite_dirs=_sqlite_dirs(sqlite_dirs, env),
         )
+
+
+def _sqlite_dirs(given: tuple[Path, ...] | None, env: Mapping[str, str]) -> tuple[Path, ...]:
+    """Resolved directories whose files cloud-mode SQLite URLs may name (see ``SqliteFiles``)."""
+    if given is None:
+        raw = env.get("CONEXOR_SQLITE_DIRS", "")
+        given = tuple(Path(p) for p in raw.split(os.pathsep) if p.strip())
+    return tuple(p.expanduser().resolve() for p in given)
 
 
 def _float(env: Mapping[str, str], name: str, default: float) -> float:

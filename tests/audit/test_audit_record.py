@@ -151,6 +151,9 @@ def test_ts_format_and_parse() -> None:
         "2026-11-29T09:12:23.253702+00:00",
         "2026-13-29T09:12:23.253702Z",
         " 2026-11-29T09:12:23.253702Z",
+        # Non-ASCII digits: the hashed spelling would differ from the exported text.
+        "\u0662\u0660\u0662\u0666-11-29T09:12:23.253702Z",
+        "2026-11-29T09:12:23.25370\uff12Z",
     ]:
         with pytest.raises(MalformedRecord):
             parse_ts(bad)

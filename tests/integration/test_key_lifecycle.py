@@ -103,3 +103,22 @@ def test_envelope_endpoint_is_ciphertext_only(live_server: LiveServer, tmp_path:
     ) as http:
         body = http.get("/api/v1/databases/shop/envelope").text
     assert str(tmp_path) not in body and "sqlite" not in body
+
+
+def test_agent_mode_databases_follow_sharing_and_rotation(live_server: LiveServer) -> None:
+    """Regression: rotation used to leave agent-mode databases with the revoked key only."""
+    key = signup(live_server.url)["api_key"]
+    env = {"CONEXOR_SERVER": live_server.url, "CONEXOR_API_KEY": key}
+    run_cli("db", "add", "onprem", "--mode", "agent", "--dialect", "mysql", "--json", env=env)
+    other = json.loads(run_cli("keys", "create", "--json", env=env).stdout)["api_key"]
+    shared = json.loads(
+        run_cli("db", "share", "onprem", "--json", env={**env, "CONEXOR_SHARE_KEY": other}).stdout
+    )
+    assert len(shared["key_ids"]) == 2
+    listed = run_cli("db", "list", "--json", env={**env, "CONEXOR_API_KEY": other}).stdout
+    assert [d["name"] for d in json.loads(listed)["databases"]] == ["onprem"]
+
+    rotated = json.loads(run_cli("keys", "rotate", "--json", env=env).stdout)
+    assert rotated["databases"] == ["onprem"]
+    after = run_cli("db", "list", "--json", env={**env, "CONEXOR_API_KEY": rotated["api_key"]})
+    assert [d["name"] for d in json.loads(after.stdout)["databases"]] == ["onprem"]

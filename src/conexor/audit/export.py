@@ -17,6 +17,7 @@ iterable and holds one record at a time.
 from __future__ import annotations
 
 import csv
+import io
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Literal, NoReturn, TextIO, get_args
@@ -35,6 +36,7 @@ __all__ = [
     "FORMATS",
     "Format",
     "export",
+    "export_pages",
     "read_csv",
     "read_jsonl",
     "record_from_dict",
@@ -117,17 +119,42 @@ def read_csv(lines: Iterable[str]) -> Iterator[AuditRecord]:
             raise MalformedRecord(f"row {number}: {exc.public}") from None
 
 
-def write_csv(records: Iterable[AuditRecord], out: TextIO) -> None:
+def write_csv(records: Iterable[AuditRecord], out: TextIO, *, header: bool = True) -> None:
     """Write a header row of :data:`CSV_COLUMNS` and one row per record.
 
     ``params`` is compact canonical JSON in one cell; empty cells are null.
-    Rows end in CRLF (RFC 4180); open ``out`` with ``newline=""``.
+    Rows end in CRLF (RFC 4180); open ``out`` with ``newline=""``. A stream
+    written a page at a time passes ``header=False`` after its first page.
     """
     writer = csv.writer(out)
-    writer.writerow(CSV_COLUMNS)
+    if header:
+        writer.writerow(CSV_COLUMNS)
     for rec in records:
         d = rec.to_dict()
         writer.writerow([_cell(d[name]) for name in CSV_COLUMNS])
+
+
+def export_pages(pages: Iterable[Iterable[AuditRecord]], fmt: str) -> Iterator[str]:
+    """Yield the export of ``pages`` one page of text at a time, for streaming responses.
+
+    The same bytes as :func:`export` over all the records joined: only CSV has
+    a header, and it is written once.
+    """
+    if fmt not in FORMATS:
+        raise UnknownFormat()
+    first = True
+    for page in pages:
+        buffer = io.StringIO(newline="")
+        if fmt == "csv":
+            write_csv(page, buffer, header=first)
+        else:
+            export(page, fmt, buffer)
+        first = False
+        yield buffer.getvalue()
+    if first and fmt == "csv":  # no records at all: still a CSV with its header
+        buffer = io.StringIO(newline="")
+        write_csv((), buffer)
+        yield buffer.getvalue()
 
 
 def export(records: Iterable[AuditRecord], fmt: str, out: TextIO) -> None:

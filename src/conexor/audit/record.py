@@ -52,7 +52,7 @@ MAX_INT = 2**53 - 1
 MAX_PARAM_DEPTH = 32
 
 _HEX64 = re.compile(r"[0-9a-f]{64}")
-_TS = re.compile(r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})\.(\d{6})Z")
+_TS = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})T([0-9]{2}):([0-9]{2}):([0-9]{2})\.([0-9]{6})Z")
 
 
 def format_ts(ts: datetime) -> str:

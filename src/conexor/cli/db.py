@@ -256,7 +256,7 @@ def share(
     api_key: ApiKeyOpt,
     as_json: JsonOpt = False,
 ) -> None:
-    """Let another API key of the org use this database: its credential is re-wrapped here.
+    """Let another API key of the org use this database (cloud mode: re-wrapped here).
 
     The other key is read from CONEXOR_SHARE_KEY or a hidden prompt, never argv.
     """

@@ -133,7 +133,9 @@ def demo_command(
     if not sample.exists():
         sample.parent.mkdir(parents=True, exist_ok=True)
         build_sample_database(sample)
-    settings = Settings.build(data_dir=directory / "server", port=port)
+    settings = Settings.build(
+        data_dir=directory / "server", port=port, sqlite_dirs=(sample.parent,)
+    )
     server, thread = _start(settings)
     port = server.servers[0].sockets[0].getsockname()[1]  # the real one, also for --port 0
     base_url = f"http://{settings.host}:{port}"

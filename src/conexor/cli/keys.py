@@ -81,9 +81,8 @@ def rotate(
         new = parse_api_key(created["api_key"])
         moved = []
         for database in api.request("GET", "/databases")["databases"]:
-            if database["mode"] == "cloud":
-                share_database(api, database["name"], old, new)
-                moved.append(database["name"])
+            share_database(api, database["name"], old, new, database["mode"])
+            moved.append(database["name"])
     with ApiClient(server, new.text) as api:
         api.request("POST", f"/keys/{old.key_id}/revoke")
     if as_json:

@@ -16,8 +16,21 @@ from conexor.crypto import AadContext, ApiKey, Envelope, add_wrap
 __all__ = ["share_database"]
 
 
-def share_database(api: ApiClient, name: str, holder: ApiKey, new_key: ApiKey) -> dict[str, Any]:
-    """Add a wrap for ``new_key`` to the database's envelope, opened with ``holder``."""
+def share_database(
+    api: ApiClient, name: str, holder: ApiKey, new_key: ApiKey, mode: str | None = None
+) -> dict[str, Any]:
+    """Let ``new_key`` use the database: a new wrap (cloud mode) or an access grant (agent mode).
+
+    ``mode`` saves a lookup when the caller already knows it.
+    """
+    if mode is None:
+        listed = api.request("GET", "/databases")["databases"]
+        mode = next((d["mode"] for d in listed if d["name"] == name), "cloud")
+    if mode == "agent":
+        result: dict[str, Any] = api.request(
+            "POST", f"/databases/{name}/access", json={"key_id": new_key.key_id}
+        )
+        return result
     current = api.request("GET", f"/databases/{name}/envelope")
     envelope = Envelope.from_json(json.dumps(current["envelope"]))
     if envelope.wrap_for(new_key.key_id) is not None:
@@ -26,7 +39,7 @@ def share_database(api: ApiClient, name: str, holder: ApiKey, new_key: ApiKey) -
         org_id=current["org_id"], database_id=current["id"], revision=current["revision"]
     )
     shared = add_wrap(envelope, holder, new_key, ctx)
-    result: dict[str, Any] = api.request(
+    result = api.request(
         "PUT",
         f"/databases/{name}/envelope",
         json={"revision": current["revision"], "envelope": json.loads(shared.to_json())},

@@ -34,7 +34,8 @@ from conexor.server.agent_poll import build_agent_poll_router
 from conexor.server.agenthub import AgentHub
 from conexor.server.auth import Authenticated, Authenticator, client_address
 from conexor.server.checkpoints import Checkpointer
-from conexor.server.cloud import CloudBackends
+from conexor.server.cloud import CloudBackends, SqliteFiles
+from conexor.server.dashboard import SecurityHeaders, mount_dashboard
 from conexor.server.engines import EnginePool
 from conexor.server.errors import RateLimited
 from conexor.server.ratelimit import FailureLimiter
@@ -71,7 +72,11 @@ def create_app(settings: Settings) -> FastAPI:
     limiter = FailureLimiter(settings.auth_failures_per_minute)
     authenticator = Authenticator(accounts, settings.pepper, limiter)
     pool = EnginePool(settings.engine_idle_s)
-    backends = CloudBackends(KekCache(ttl_s=settings.kek_cache_ttl_s), pool)
+    backends = CloudBackends(
+        KekCache(ttl_s=settings.kek_cache_ttl_s),
+        pool,
+        SqliteFiles(settings.sqlite_dirs, settings.data_dir),
+    )
     if settings.audit_signer is None:
         raise ConfigError("no audit signing key configured")
     checkpointer = Checkpointer(
@@ -194,7 +199,9 @@ def create_app(settings: Settings) -> FastAPI:
             status_code=500,
         )
 
+    mount_dashboard(app)
     app.add_middleware(_Edge, authenticator=authenticator)
+    app.add_middleware(SecurityHeaders)  # outermost: rate-limit refusals get the headers too
     app.mount("/", mcp_app)  # last: it matches every path; serves /mcp
     return app
 

@@ -20,18 +20,27 @@ from pydantic import BaseModel, Field
 from conexor.agent.errors import AgentUnavailable
 from conexor.crypto import (
     MIN_ITERATIONS,
+    AadContext,
     CryptoError,
+    DecryptionFailed,
     Envelope,
     generate_api_key,
     make_verifier,
     remove_wrap,
 )
 from conexor.crypto.agenttokens import generate_agent_token, make_token_verifier
-from conexor.sandbox import MAX_ROWS_LIMIT, Policy, SandboxError, probe, role_report
+from conexor.sandbox import (
+    MAX_ROWS_LIMIT,
+    Policy,
+    RoleReport,
+    SandboxError,
+    probe,
+    role_report,
+)
 from conexor.schema import MalformedSchema, Snapshot
 from conexor.server.agenthub import AgentHub
 from conexor.server.auth import Authenticated, Authenticator, client_address
-from conexor.server.cloud import CloudBackends
+from conexor.server.cloud import CloudBackends, introspect_sealed
 from conexor.server.errors import BadRequest
 from conexor.store import Accounts, AgentTokens, DatabaseRecord, Databases, NewDatabase
 
@@ -52,7 +61,7 @@ class DatabaseIn(BaseModel):
     dialect: Literal["postgresql", "mysql", "sqlite"]
     mode: Literal["cloud", "agent"] = "cloud"
     envelope: dict[str, Any] | None = None
-    schema_: dict[str, Any] = Field(alias="schema")
+    schema_: dict[str, Any] | None = Field(default=None, alias="schema")
     max_rows: int | None = Field(default=None, ge=1, le=MAX_ROWS_LIMIT)
     timeout_s: int | None = Field(default=None, ge=1, le=300)
     policy: dict[str, Any] | None = None
@@ -61,6 +70,10 @@ class DatabaseIn(BaseModel):
 class EnvelopeIn(BaseModel):
     revision: int = Field(ge=1)
     envelope: dict[str, Any]
+
+
+class AccessIn(BaseModel):
+    key_id: str = Field(max_length=32)
 
 
 class KeyIn(BaseModel):
@@ -249,18 +262,27 @@ def build_router(deps: RestDeps) -> tuple[APIRouter, Any]:
             uuid.UUID(body.id)
         except ValueError:
             raise BadRequest("database id must be a UUID") from None
-        try:
-            snapshot = Snapshot.from_json(body.schema_)
-        except MalformedSchema:
-            raise BadRequest("schema metadata is malformed") from None
-        if snapshot.dialect != body.dialect:
-            raise BadRequest("schema metadata is for a different dialect")
         envelope_text: str | None = None
         key_ids: tuple[str, ...] = (p.key_id,)
         if body.mode == "cloud":
             envelope_text, key_ids = await _checked_envelope(body.envelope, who, deps)
         elif body.envelope is not None:
             raise BadRequest("agent mode takes no connection string, not even encrypted")
+        findings: list[str] | None = None
+        grants: list[str] | None = None
+        if body.schema_ is not None:
+            try:
+                snapshot = Snapshot.from_json(body.schema_)
+            except MalformedSchema:
+                raise BadRequest("schema metadata is malformed") from None
+        elif body.mode == "agent":
+            snapshot = Snapshot(dialect=body.dialect, tables=())  # the agent sends it on connect
+        else:
+            assert envelope_text is not None
+            snapshot, report = await _introspect_uploaded(envelope_text, who, body, p.org_id, deps)
+            findings, grants = list(report.findings), list(report.grants)
+        if snapshot.dialect != body.dialect:
+            raise BadRequest("schema metadata is for a different dialect")
         policy = _initial_policy(body, deps)
         record = await anyio.to_thread.run_sync(
             lambda: deps.databases.add(
@@ -287,9 +309,34 @@ def build_router(deps: RestDeps) -> tuple[APIRouter, Any]:
             "mode": record.mode,
             "tables": len(snapshot.tables),
         }
+        if findings is not None:
+            out["warnings"], out["grants"] = findings, grants
         if record.mode == "agent":
             out["agent_token"] = await _new_agent_token(record, deps)
         return out
+
+    @router.post("/databases/{name}/access")
+    async def grant_access(who: Caller, name: str, body: AccessIn) -> dict[str, Any]:
+        """Let another active key of the org use an agent-mode database (sharing, rotation).
+
+        A cloud-mode database is shared by adding a wrap to its envelope
+        instead, which only a key holder can do.
+        """
+        p = who.principal
+        record = await anyio.to_thread.run_sync(
+            deps.databases.get_for_key, p.org_id, p.key_id, name
+        )
+        if record.mode != "agent":
+            raise BadRequest(
+                f"database {record.name!r} is in cloud mode: share it by re-wrapping its envelope"
+            )
+        keys = await anyio.to_thread.run_sync(deps.accounts.keys_of, p)
+        if body.key_id not in {k.key_id for k in keys if k.revoked_at is None}:
+            raise BadRequest("that key is not an active API key of this organisation")
+        key_ids = await anyio.to_thread.run_sync(
+            deps.databases.grant_access, record.id, body.key_id
+        )
+        return {"name": record.name, "key_ids": list(key_ids)}
 
     @router.get("/databases/{name}/agent-tokens")
     async def list_agent_tokens(who: Caller, name: str) -> dict[str, Any]:
@@ -434,6 +481,28 @@ async def _checked_envelope(
     if not set(key_ids) <= {k.key_id for k in keys if k.revoked_at is None}:
         raise BadRequest("the envelope names API keys that are not active in this organisation")
     return envelope.to_json(), key_ids
+
+
+async def _introspect_uploaded(
+    envelope_text: str, who: Authenticated, body: DatabaseIn, org_id: str, deps: RestDeps
+) -> tuple[Snapshot, RoleReport]:
+    """Schema metadata for an upload without it (the dashboard's): opened with the caller's key."""
+    # A new registration is revision 1 (NewDatabase); the AAD comes from our values, not the upload.
+    ctx = AadContext(org_id=org_id, database_id=body.id, revision=1)
+    try:
+        return await anyio.to_thread.run_sync(
+            introspect_sealed,
+            Envelope.from_json(envelope_text),
+            who.key,
+            ctx,
+            body.dialect,
+            deps.backends.sqlite,
+        )
+    except DecryptionFailed:
+        raise BadRequest(
+            "the envelope does not open with this API key for this database; "
+            "seal it with the organisation id, the new database id and revision 1"
+        ) from None
 
 
 async def _agent_database(who: Authenticated, name: str, deps: RestDeps) -> DatabaseRecord:

@@ -8,13 +8,16 @@ rewritten or truncated trail is detectable.
 # No "from __future__ import annotations": FastAPI must see the Caller alias at runtime.
 
 import base64
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import anyio.to_thread
 from fastapi import APIRouter, Depends, Query
+from fastapi.responses import StreamingResponse
 
-from conexor.audit import filter_records, inclusion_proof
+from conexor.audit import FORMATS, export_pages, filter_records, inclusion_proof
+from conexor.audit.record import AuditRecord
 from conexor.server.auth import Authenticated
 from conexor.server.checkpoints import Checkpointer
 from conexor.server.errors import BadRequest
@@ -23,6 +26,15 @@ from conexor.store import AuditLog
 __all__ = ["build_audit_router"]
 
 PAGE_LIMIT = 5000
+EXPORT_PAGE = 1000
+#: Media type and file extension of each export format.
+_EXPORT_TYPES = {
+    "jsonl": ("application/x-ndjson", "jsonl"),
+    "csv": ("text/csv; charset=utf-8", "csv"),
+    "cef": ("text/plain; charset=utf-8", "cef.log"),
+    "syslog": ("text/plain; charset=utf-8", "syslog.log"),
+    "ocsf": ("application/x-ndjson", "ocsf.jsonl"),
+}
 
 
 def _when(value: str | None, name: str) -> datetime | None:
@@ -71,6 +83,46 @@ def build_audit_router(audit: AuditLog, checkpointer: Checkpointer, caller: Any)
             "next_after_seq": page[-1].seq if page else after_seq,
             "done": len(page) < limit,
         }
+
+    @router.get("/export")
+    async def export_records(
+        who: Caller,
+        format: Annotated[str, Query(max_length=20)] = "jsonl",
+        since: Annotated[str | None, Query(max_length=40)] = None,
+        until: Annotated[str | None, Query(max_length=40)] = None,
+        user: Annotated[str | None, Query(max_length=320)] = None,
+        database: Annotated[str | None, Query(max_length=64)] = None,
+    ) -> StreamingResponse:
+        """The whole (filtered) trail as a file, streamed a page at a time; never any rows.
+
+        The same formats and bytes as ``conexor audit export``; the dashboard's
+        export buttons download this with the key in the Authorization header.
+        """
+        if format not in FORMATS:
+            raise BadRequest(f"unknown format; choose one of: {', '.join(FORMATS)}")
+        start, end = _when(since, "since"), _when(until, "until")
+        org = who.principal.org_id
+
+        def pages() -> Iterator[list[AuditRecord]]:
+            after = 0
+            while True:
+                page = audit.records(org, after_seq=after, limit=EXPORT_PAGE)
+                yield list(
+                    filter_records(page, since=start, until=end, user=user, database=database)
+                )
+                if len(page) < EXPORT_PAGE:
+                    return
+                after = page[-1].seq
+
+        media_type, extension = _EXPORT_TYPES[format]
+        return StreamingResponse(
+            export_pages(pages(), format),  # a sync iterator: Starlette runs it in a thread
+            media_type=media_type,
+            headers={
+                "content-disposition": f'attachment; filename="conexor-audit.{extension}"',
+                "cache-control": "no-store",
+            },
+        )
 
     @router.get("/checkpoints")
     async def list_checkpoints(

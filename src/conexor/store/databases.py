@@ -165,6 +165,23 @@ class Databases:
             ).all()
             return [_record(r) for r in rows]
 
+    def grant_access(self, database_id: str, key_id: str) -> tuple[str, ...]:
+        """Let another key use an agent-mode database; return every key that may use it.
+
+        Cloud-mode access follows the envelope's wraps (:meth:`set_envelope`).
+        """
+        with Session(self._engine, expire_on_commit=False) as session, session.begin():
+            if session.get(DatabaseAccessRow, (database_id, key_id)) is None:
+                session.add(DatabaseAccessRow(database_id=database_id, api_key_id=key_id))
+            session.flush()
+            return tuple(
+                session.scalars(
+                    select(DatabaseAccessRow.api_key_id)
+                    .where(DatabaseAccessRow.database_id == database_id)
+                    .order_by(DatabaseAccessRow.api_key_id)
+                ).all()
+            )
+
     def drop_access(self, database_id: str, key_id: str) -> None:
         """Take a key's access to a database away."""
         with Session(self._engine, expire_on_commit=False) as session, session.begin():
