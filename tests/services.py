@@ -16,6 +16,7 @@ import pymysql
 import pytest
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/test"
+REDIS_URL = "redis://127.0.0.1:6379/0"
 MARIA = {"host": "127.0.0.1", "port": 3306, "user": "root", "password": ""}
 
 
@@ -45,3 +46,14 @@ def mariadb_admin_connection(database: str | None = None) -> pymysql.Connection:
         return pymysql.connect(**MARIA, database=database, autocommit=True, connect_timeout=5)
     except pymysql.err.OperationalError:
         unavailable("MariaDB at 127.0.0.1:3306")
+
+
+def redis_url() -> str:
+    """The local Redis server's URL, after checking that it answers."""
+    import redis
+
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3).ping()
+    except (redis.RedisError, OSError):
+        unavailable("Redis at 127.0.0.1:6379")
+    return REDIS_URL

@@ -76,6 +76,8 @@ class Settings:
     hec_token: Secret | None = field(default=None, repr=False)
     #: Directories whose SQLite files cloud-mode databases may name (none by default).
     sqlite_dirs: tuple[Path, ...] = ()
+    #: The bus between replicas (``redis://`` or ``rediss://``); None for a single process.
+    redis_url: str | None = field(default=None, repr=False)
 
     @classmethod
     def build(
@@ -87,6 +89,7 @@ class Settings:
         port: int = 8080,
         environ: Mapping[str, str] | None = None,
         sqlite_dirs: tuple[Path, ...] | None = None,
+        redis_url: str | None = None,
     ) -> Settings:
         """Resolve settings: explicit arguments win, then ``CONEXOR_*`` env, then defaults."""
         env = os.environ if environ is None else environ
@@ -115,6 +118,7 @@ class Settings:
             audit_forward_ca=Path(ca) if (ca := env.get("CONEXOR_AUDIT_FORWARD_CA")) else None,
             hec_token=Secret(tok.encode()) if (tok := env.get("CONEXOR_HEC_TOKEN")) else None,
             sqlite_dirs=_sqlite_dirs(sqlite_dirs, env),
+            redis_url=redis_url or env.get("CONEXOR_REDIS_URL") or None,
         )
 
 

@@ -19,14 +19,17 @@ Each package has its own ``errors.py`` that subclasses :class:`ConexorError`
      ├── StoreError                  store.errors
      │    └── NotFound, Conflict
      ├── AuthError                   server.errors
-     │    └── InvalidApiKey, RateLimited
+     │    └── InvalidApiKey, RateLimited, Forbidden
      ├── BadRequest                  server.errors
      ├── InvalidArguments            tools.arguments
+     ├── ToolError                   tools.errors
+     │    └── InvalidToolDefinition, ToolsetRestricted
      ├── AgentError                  agent.errors
      │    ├── ProtocolError, AgentUnavailable, JobLogDamaged
      │    └── AgentJobFailed         backends.agent
      ├── InvalidAgentToken           crypto.agenttokens
      ├── ForwardError                forward.errors
+     ├── SelfcheckError              selfcheck.errors
      └── CliError                    cli.client
 
 ``public`` is a one-line message that is always safe to show a user: it names

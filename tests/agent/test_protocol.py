@@ -33,7 +33,7 @@ def test_round_trips() -> None:
     "frame",
     [
         dump(Job(id="j", sql="SELECT 1", policy={})),  # a server message from an agent
-        json.dumps({"type": "hello", "v": 2, "dialect": "postgresql", "agent_version": "1"}),
+        json.dumps({"type": "hello", "v": 3, "dialect": "postgresql", "agent_version": "1"}),
         json.dumps({"type": "hello", "v": 1, "dialect": "oracle", "agent_version": "1"}),
         json.dumps({"type": "tunnel", "v": 1, "host": "10.0.0.1", "port": 22}),
         json.dumps(

@@ -230,7 +230,8 @@ def test_ocsf_query_mapping() -> None:
     rejected = ocsf_event(make_trail(4)[3])
     assert (rejected["status_id"], rejected["status_code"]) == (2, "sandbox_query_rejected")
     listing = ocsf_event(make_trail(1)[0])
-    assert (listing["activity_id"], listing["database"]) == (8, {"name": "*"})
+    assert listing["activity_id"] == 8
+    assert listing["database"] == {"name": "*", "type_id": 1, "type": "Relational"}
 
 
 def test_invalid_ocsf_events_are_refused_by_the_schema() -> None:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import sqlite3
+import string
 
 import psycopg
 import pymysql
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from conexor.errors import ConexorError
 from conexor.sandbox import (
@@ -116,3 +119,36 @@ def test_default_limits() -> None:
     limits = Limits()
     assert (limits.max_rows, limits.timeout_s, limits.max_bytes) == (1000, 30.0, 5 * 1024 * 1024)
     assert Limits(max_rows=10_000, timeout_s=300).max_rows == 10_000
+
+
+# Driver and library messages that repeat the URL they were given.
+DRIVER_MESSAGES = [
+    "(psycopg.OperationalError) could not connect to {url}\n"
+    "(Background on this error at: https://sqlalche.me/e/20/e3q8)",
+    "Could not parse SQLAlchemy URL from string '{url}'",
+    '(pymysql.err.OperationalError) (1045, "Access denied for user") [url: {url}]',
+    'connection to server failed: FATAL:  password authentication failed ("{url}")',
+    'Traceback (most recent call last):\n  File "x.py", line 1\nValueError: bad url <{url}>',
+    "{url}",
+]
+
+_userinfo = st.text(
+    alphabet=string.ascii_letters + string.digits + "-._~%!$&()*+,;=:@", min_size=1, max_size=30
+)
+
+
+@given(
+    template=st.sampled_from(DRIVER_MESSAGES),
+    scheme=st.sampled_from(["postgresql", "postgresql+psycopg", "mysql+pymysql", "mariadb"]),
+    user=_userinfo.filter(lambda u: ":" not in u and "@" not in u),
+    password=_userinfo,
+    host=st.sampled_from(["db", "10.1.2.3:5432", "[::1]:3306", "db.internal"]),
+)
+def test_credentialed_urls_in_driver_messages_are_redacted(
+    template: str, scheme: str, user: str, password: str, host: str
+) -> None:
+    secret = f"pw{password}"
+    url = f"{scheme}://{user}:{secret}@{host}/sales"
+    out = redact(template.format(url=url), [])
+    assert secret not in out
+    assert "<redacted url>" in out

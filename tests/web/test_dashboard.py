@@ -282,6 +282,19 @@ def test_security_headers_and_assets(live_server: LiveServer) -> None:
         api = client.get("/api/v1/me")
         assert api.headers["content-security-policy"] == CONTENT_SECURITY_POLICY
         assert client.get("/healthz").headers["x-frame-options"] == "DENY"
+        # Another site's page cannot drive /mcp from a victim's browser (DNS rebinding, CSRF).
+        key = client.post("/api/v1/signup", json={"email": "o@example.com"}).json()["api_key"]
+        hello = {"jsonrpc": "2.0", "id": 1, "method": "ping"}
+        headers = {
+            "Authorization": f"Bearer {key}",
+            "Accept": "application/json, text/event-stream",
+        }
+        foreign = client.post(
+            "/mcp", json=hello, headers={**headers, "Origin": "https://evil.example"}
+        )
+        assert foreign.status_code == 403
+        own = client.post("/mcp", json=hello, headers={**headers, "Origin": live_server.url})
+        assert own.status_code != 403
 
 
 def test_static_files_use_no_other_origin() -> None:

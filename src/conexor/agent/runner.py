@@ -329,7 +329,7 @@ async def _serve_job(socket: Any, ctx: JobContext, job: Job) -> None:
             wanted = job.max_rows if job.max_rows is not None else policy.max_rows
             limits = policy.limits(min(wanted, policy.max_rows))
             result = await anyio.to_thread.run_sync(
-                partial(run_query, policy=policy, snapshot=ctx.snapshot),
+                partial(run_query, policy=policy, snapshot=ctx.snapshot, params=job.params),
                 ctx.engine,
                 job.sql,
                 ctx.dialect,

@@ -47,6 +47,7 @@ from conexor.audit.export import (
     write_jsonl,
 )
 from conexor.audit.filters import filter_records
+from conexor.audit.lines import record_line
 from conexor.audit.merkle import (
     CompactRange,
     consistency_proof,
@@ -76,7 +77,7 @@ from conexor.audit.record import (
     parse_ts,
 )
 from conexor.audit.syslog import format_syslog, octet_frame, write_syslog
-from conexor.audit.trail import TrailReport, record_leaf, trail_root, verify_trail
+from conexor.audit.trail import TrailReport, record_leaf, trail_root, verify_lines, verify_trail
 
 __all__ = [
     "CSV_COLUMNS",
@@ -139,6 +140,7 @@ __all__ = [
     "record_from_dict",
     "record_hash",
     "record_leaf",
+    "record_line",
     "seal",
     "sign_checkpoint",
     "trail_root",
@@ -146,6 +148,7 @@ __all__ = [
     "verify_checkpoint",
     "verify_consistency",
     "verify_inclusion",
+    "verify_lines",
     "verify_trail",
     "write_cef",
     "write_csv",

@@ -35,6 +35,7 @@ __all__ = [
     "GENESIS",
     "body_encoder",
     "canonical_json",
+    "canonical_text",
     "diagnose",
     "head",
     "record_hash",
@@ -88,17 +89,26 @@ def canonical_json(value: Mapping[str, JSON]) -> bytes:
         raise MalformedRecord("audit record body cannot be canonicalised") from None
 
 
-def _params_json(params: Mapping[str, JSON]) -> str:
-    if not params:
-        return "{}"
+def canonical_text(value: Mapping[str, JSON]) -> str:
+    """RFC 8785 JSON of a float-free object as text, by the C encoder whenever that is exact.
+
+    See the comment above for when Python's encoder writes RFC 8785's bytes;
+    otherwise (a key order that differs in UTF-16, or a value it refuses) this
+    is :func:`canonical_json`, which raises :class:`MalformedRecord` for
+    anything that cannot be canonicalised.
+    """
     if _encode_params is not None:
         try:
-            text = "".join(_encode_params(params, 0))
+            text = "".join(_encode_params(value, 0))
         except (TypeError, ValueError):
             text = None
-        if text is not None and _ORDER_SENSITIVE.search(text) is None:
+        if text is not None and (text.isascii() or _ORDER_SENSITIVE.search(text) is None):
             return text
-    return canonical_json(params).decode("utf-8")
+    return canonical_json(value).decode("utf-8")
+
+
+def _params_json(params: Mapping[str, JSON]) -> str:
+    return canonical_text(params) if params else "{}"
 
 
 def body_encoder() -> Callable[[AuditRecord], bytes]:

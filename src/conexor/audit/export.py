@@ -37,6 +37,7 @@ __all__ = [
     "Format",
     "export",
     "export_pages",
+    "parse_jsonl_line",
     "read_csv",
     "read_jsonl",
     "record_from_dict",
@@ -225,20 +226,33 @@ def read_jsonl(lines: Iterable[str]) -> Iterator[AuditRecord]:
     Errors name the line number, never its content.
     """
     for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
+        if line.strip():
+            yield parse_jsonl_line(line, number)
+
+
+def parse_jsonl_line(line: str | bytes, number: int) -> AuditRecord:
+    """Parse one line of a JSON Lines export strictly; errors name ``number``, never the content.
+
+    Bytes must be UTF-8. Key order, whitespace and escaping do not matter;
+    values, their types and the absence of duplicate keys do.
+    """
+    if isinstance(line, bytes):
         try:
-            obj = json.loads(
-                line,
-                parse_float=_reject_float,
-                parse_constant=_reject_constant,
-                object_pairs_hook=_no_duplicates,
-            )
-        except MalformedRecord as exc:
-            raise MalformedRecord(f"line {number}: {exc.public}") from None
-        except (ValueError, RecursionError):
-            raise MalformedRecord(f"line {number}: not a JSON object") from None
-        try:
-            yield record_from_dict(obj)
-        except MalformedRecord as exc:
-            raise MalformedRecord(f"line {number}: {exc.public}") from None
+            line = line.decode("utf-8")
+        except UnicodeDecodeError:
+            raise MalformedRecord(f"line {number}: not valid UTF-8") from None
+    try:
+        obj = json.loads(
+            line,
+            parse_float=_reject_float,
+            parse_constant=_reject_constant,
+            object_pairs_hook=_no_duplicates,
+        )
+    except MalformedRecord as exc:
+        raise MalformedRecord(f"line {number}: {exc.public}") from None
+    except (ValueError, RecursionError):
+        raise MalformedRecord(f"line {number}: not a JSON object") from None
+    try:
+        return record_from_dict(obj)
+    except MalformedRecord as exc:
+        raise MalformedRecord(f"line {number}: {exc.public}") from None

@@ -11,7 +11,8 @@ Mapping (OCSF 1.x, category 6 "Application Activity", class 6005):
 - ``time``: milliseconds since the epoch; ``duration``: milliseconds.
 - ``actor.user``: the human behind the key; ``src_endpoint``: the MCP client.
 - ``database``: the database name, or ``"*"`` for calls that span all of the
-  caller's databases (the class requires a database, bucket or table).
+  caller's databases (the class requires a database, bucket or table), with
+  the ``type_id`` the database object requires: 1 Relational.
 - ``query_info``: the query hash, and the SQL text when the call had one.
 - ``unmapped.conexor``: the complete audit record, hashes included, so the
   event stays verifiable after a SIEM has ingested it.
@@ -88,7 +89,11 @@ def ocsf_event(rec: AuditRecord, *, product_version: str = "1") -> dict[str, JSO
         },
         "actor": actor,
         "src_endpoint": src,
-        "database": {"name": rec.database if rec.database is not None else "*"},
+        "database": {
+            "name": rec.database if rec.database is not None else "*",
+            "type_id": 1,
+            "type": "Relational",
+        },
         "type_id": 1,
         "type": "Database",
         "unmapped": {"conexor": rec.to_dict()},

@@ -8,11 +8,12 @@ never trusts the answer's size: it keeps at most ``limits.max_rows`` rows.
 from __future__ import annotations
 
 import secrets
-from typing import Protocol
+from collections.abc import Sequence
+from typing import Protocol, cast
 
 from conexor.agent.errors import AgentError
-from conexor.agent.protocol import ErrorMsg, Job, Result
-from conexor.sandbox import Limits, Policy, QueryRejected, QueryResult, QueryTimeout
+from conexor.agent.protocol import ErrorMsg, Job, ParamValue, Result
+from conexor.sandbox import JsonValue, Limits, Policy, QueryRejected, QueryResult, QueryTimeout
 from conexor.schema import Snapshot
 
 __all__ = ["AgentBackend", "AgentJobFailed"]
@@ -44,12 +45,31 @@ class AgentBackend:
         self._database_id = database_id
 
     async def run(
-        self, sql: str, limits: Limits, *, policy: Policy, snapshot: Snapshot | None
+        self,
+        sql: str,
+        limits: Limits,
+        *,
+        policy: Policy,
+        snapshot: Snapshot | None,
+        params: Sequence[JsonValue] | None = None,
     ) -> QueryResult:
-        """Send the job; map the agent's answer to a result or our own error."""
-        job = Job(
-            id=secrets.token_hex(8), sql=sql, max_rows=limits.max_rows, policy=policy.to_json()
-        )
+        """Send the job; map the agent's answer to a result or our own error.
+
+        A job with bound parameters is a version-2 frame: the parameters stay
+        separate from the SQL all the way to the agent's driver.
+        """
+        job_id = secrets.token_hex(8)
+        if params is None:
+            job = Job(id=job_id, sql=sql, max_rows=limits.max_rows, policy=policy.to_json())
+        else:
+            job = Job(
+                v=2,
+                id=job_id,
+                sql=sql,
+                max_rows=limits.max_rows,
+                policy=policy.to_json(),
+                params=cast(list[ParamValue], list(params)),
+            )
         answer = await self._hub.submit(self._database_id, job, limits.timeout_s + GRACE_S)
         if isinstance(answer, ErrorMsg):
             if answer.code == "query_rejected":

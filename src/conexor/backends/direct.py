@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from functools import partial
 
 import anyio.to_thread
 from sqlalchemy import Engine
 
-from conexor.sandbox import Dialect, Limits, Policy, QueryResult, run_query
+from conexor.sandbox import Dialect, JsonValue, Limits, Policy, QueryResult, run_query
 from conexor.schema import Snapshot
 
 __all__ = ["DirectBackend"]
@@ -29,11 +30,17 @@ class DirectBackend:
         return f"DirectBackend(dialect={self._dialect!r})"
 
     async def run(
-        self, sql: str, limits: Limits, *, policy: Policy, snapshot: Snapshot | None
+        self,
+        sql: str,
+        limits: Limits,
+        *,
+        policy: Policy,
+        snapshot: Snapshot | None,
+        params: Sequence[JsonValue] | None = None,
     ) -> QueryResult:
         """Run ``sql`` through the sandbox executor (which checks it again) off the event loop."""
         return await anyio.to_thread.run_sync(
-            partial(run_query, policy=policy, snapshot=snapshot),
+            partial(run_query, policy=policy, snapshot=snapshot, params=params),
             self._engine,
             sql,
             self._dialect,

@@ -19,10 +19,10 @@ from conexor.audit import (
     parse_checkpoint,
     parse_verifier,
     read_csv,
-    read_jsonl,
     record_from_dict,
     verify_checkpoint,
     verify_inclusion,
+    verify_lines,
     verify_trail,
 )
 from conexor.audit.notekey import VerifierKey
@@ -134,8 +134,9 @@ def verify_command(
             transient=True,
         ) as bar:
             task = bar.add_task("verify", total=None)
-            report = verify_trail(
-                fetch_records(api),
+            # The stream is canonical JSON Lines, hashed as it arrives (no records built).
+            report = verify_lines(
+                api.lines("/audit/stream", params={"after_seq": 0}),
                 checkpoints=[*saved, *server_cps],
                 public_key=key,
                 progress=lambda n: bar.update(task, completed=n),
@@ -167,10 +168,14 @@ def verify_file_command(
             key = parse_verifier(key_file.read_text(encoding="ascii"))
         except (OSError, UnicodeDecodeError):
             raise CliError(f"could not read the key file {key_file}") from None
-    reader = read_csv if export_file.suffix.lower() == ".csv" else read_jsonl
     try:
-        with export_file.open(encoding="utf-8", newline="") as handle:
-            report = verify_trail(reader(handle), checkpoints=saved, public_key=key)
+        if export_file.suffix.lower() == ".csv":
+            with export_file.open(encoding="utf-8", newline="") as handle:
+                report = verify_trail(read_csv(handle), checkpoints=saved, public_key=key)
+        else:
+            # Binary: lines end at \n only (canonical JSON leaves U+2028 unescaped).
+            with export_file.open("rb") as raw:
+                report = verify_lines(raw, checkpoints=saved, public_key=key)
     except OSError:
         raise CliError(f"could not read the export file {export_file}") from None
     out.print(

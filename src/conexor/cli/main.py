@@ -13,7 +13,7 @@ import sys
 import typer
 
 from conexor import __version__
-from conexor.cli import audit, db, keys, store
+from conexor.cli import audit, db, keys, selfcheck, store, tools, users
 from conexor.cli.agent import agent_command
 from conexor.cli.bridge import bridge_command
 from conexor.cli.demo import demo_command
@@ -42,7 +42,11 @@ app.add_typer(db.app, name="db")
 audit.app.command("forward")(forward_command)  # `conexor audit forward`
 app.add_typer(audit.app, name="audit")
 app.add_typer(keys.app, name="keys")
+app.add_typer(users.app, name="users")
+app.add_typer(tools.app, name="tools")
 app.add_typer(store.app, name="store")
+app.command("migrate")(store.migrate_command)  # `conexor migrate`, as deployments expect
+app.add_typer(selfcheck.app, name="selfcheck")
 
 
 @app.command("version")

@@ -34,8 +34,9 @@ class ApiKeyVerifier:
             token=token,
             client_id=p.key_id,
             subject=p.user_id,
-            scopes=[SCOPE],
-            claims={"org_id": p.org_id, "org_name": p.org_name, "email": p.email},
+            # Auditors read the audit trail only: without the scope the SDK answers 403.
+            scopes=[] if p.role == "auditor" else [SCOPE],
+            claims={"org_id": p.org_id, "org_name": p.org_name, "email": p.email, "role": p.role},
         )
 
 
@@ -50,5 +51,6 @@ def current_caller() -> Authenticated:
         user_id=token.subject,
         email=token.claims["email"],
         key_id=token.client_id,
+        role=token.claims.get("role", "member"),
     )
     return Authenticated(principal, parse_api_key(token.token))

@@ -2,6 +2,10 @@
 
 Built on the SDK's low-level ``Server`` because the catalog is per caller and
 arguments must be validated here (the low-level server does not validate).
+The catalog holds the built-in tools and the organisation's named and
+generated tools (:class:`conexor.tools.registry.Registry`); every call is
+audited under the tool's own name with its arguments. When tools change,
+connected clients are told (:class:`conexor.mcp.notify.CatalogNotifier`).
 Every call, allowed, rejected or failed, writes exactly one audit record, and
 no result leaves before its record is durably stored (fail closed).
 """
@@ -26,13 +30,16 @@ from conexor.audit.errors import AuditWriteFailed
 from conexor.audit.record import AuditDraft, Outcome
 from conexor.errors import ConexorError
 from conexor.mcp.auth import current_caller
+from conexor.mcp.notify import CatalogNotifier
 from conexor.sandbox import InvalidLimits, QueryRejected
 from conexor.schema import as_text
 from conexor.server.auth import Authenticated
 from conexor.store import AuditLog, NotFound
 from conexor.tools.arguments import InvalidArguments, validate_arguments
 from conexor.tools.builtin import BuiltinTools, CallFacts
-from conexor.tools.catalog import BUILTIN_TOOLS, tool_spec
+from conexor.tools.catalog import tool_spec
+from conexor.tools.registry import Registry
+from conexor.tools.runner import ToolRunner
 
 __all__ = ["MODEL_HEADER", "MODEL_META_KEYS", "build_mcp_server"]
 
@@ -59,29 +66,45 @@ class _GatewayServer(Server[Any]):
         )
 
 
-def build_mcp_server(tools: BuiltinTools, audit: AuditLog) -> Server[Any]:
-    """Wire the tool handlers to the built-in tools and the audit log."""
+def build_mcp_server(
+    tools: BuiltinTools,
+    audit: AuditLog,
+    registry: Registry,
+    runner: ToolRunner,
+    notifier: CatalogNotifier,
+) -> Server[Any]:
+    """Wire the tool handlers to the catalog, the tool runners and the audit log."""
 
     async def list_tools(
         ctx: ServerRequestContext[Any, Any], params: types.PaginatedRequestParams | None
     ) -> types.ListToolsResult:
-        current_caller()
+        caller = current_caller()
+        notifier.remember(caller.principal.org_id, ctx)
+        catalog = await anyio.to_thread.run_sync(registry.for_key, caller.principal)
         return types.ListToolsResult(
             tools=[
                 types.Tool(
-                    name=t.name,
-                    title=t.title,
-                    description=t.description,
-                    input_schema=dict(t.input_schema),
+                    name=t.spec.name,
+                    title=t.spec.title,
+                    description=t.spec.description,
+                    input_schema=dict(t.spec.input_schema),
                     annotations=types.ToolAnnotations(read_only_hint=True, open_world_hint=False),
                 )
-                for t in BUILTIN_TOOLS
+                for t in catalog
             ]
         )
 
     def input_schema(name: str) -> dict[str, Any] | None:
+        # Sync and on the event loop: only the built-ins' fixed schemas, no store read.
+        # Named tools check their own arguments with one-line messages.
         spec = tool_spec(name)
         return dict(spec.input_schema) if spec else None
+
+    async def listen(
+        ctx: ServerRequestContext[Any, Any], params: types.SubscriptionsListenRequestParams
+    ) -> types.SubscriptionsListenResult:
+        caller = current_caller()
+        return await notifier.listen(caller.principal.org_id, ctx, params)
 
     async def call_tool(
         ctx: ServerRequestContext[Any, Any], params: types.CallToolRequestParams
@@ -94,11 +117,14 @@ def build_mcp_server(tools: BuiltinTools, audit: AuditLog) -> Server[Any]:
         error_code: str | None = None
         result: types.CallToolResult
         try:
-            spec = tool_spec(params.name)
-            if spec is None:
+            tool = await anyio.to_thread.run_sync(registry.find, caller.principal, params.name)
+            if tool is None:
                 raise InvalidArguments(f"unknown tool {params.name[:64]!r}; call tools/list")
-            validate_arguments(spec.input_schema, args)
-            output = await tools.call(params.name, args, caller, facts)
+            if tool.kind == "builtin":
+                validate_arguments(tool.spec.input_schema, args)
+                output = await tools.call(params.name, args, caller, facts)
+            else:
+                output = await runner.run(tool, args, caller, facts)
             result = types.CallToolResult(
                 content=[types.TextContent(type="text", text=as_text(output.structured))],
                 structured_content=output.structured,
@@ -125,11 +151,13 @@ def build_mcp_server(tools: BuiltinTools, audit: AuditLog) -> Server[Any]:
         "conexor",
         version=__version__,
         instructions=(
-            "Query the organisation's SQL databases read-only. Start with list_databases, "
-            "then list_tables and describe_table, then query with one SELECT."
+            "Query the organisation's SQL databases read-only. Prefer a purpose-built tool"
+            " when one fits. Otherwise start with list_databases, then list_tables (or"
+            " search_schema on large databases) and describe_table, then query with one SELECT."
         ),
         on_list_tools=list_tools,
         on_call_tool=call_tool,
+        on_subscriptions_listen=listen,
         get_tool_input_schema=input_schema,
     )
 

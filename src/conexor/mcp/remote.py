@@ -24,12 +24,18 @@ async def connect(
     mode: Literal["auto", "legacy"] = "auto",
     client_name: str = "conexor",
     model: str | None = None,
+    http_transport: httpx2.AsyncBaseTransport | None = None,
 ) -> AsyncIterator[Client]:
-    """An MCP client session on ``url`` authenticated with ``api_key`` (header only)."""
+    """An MCP client session on ``url`` authenticated with ``api_key`` (header only).
+
+    ``http_transport`` replaces the network layer (``conexor selfcheck`` records responses).
+    """
     headers = {"Authorization": f"Bearer {api_key}"}
     if model:
         headers["X-Conexor-Model"] = model
-    async with httpx2.AsyncClient(headers=headers, timeout=httpx2.Timeout(60.0)) as http:
+    async with httpx2.AsyncClient(
+        headers=headers, timeout=httpx2.Timeout(60.0), transport=http_transport
+    ) as http:
         transport = streamable_http_client(url, http_client=http)
         async with Client(
             transport, mode=mode, client_info=Implementation(name=client_name, version=__version__)

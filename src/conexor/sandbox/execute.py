@@ -38,6 +38,13 @@ The layers, in order (docs/sandbox.md explains each):
    advisory locks, temporary objects) before it goes back to the pool. A
    connection whose state is in doubt is invalidated instead.
 
+Bound parameters (named tools) travel beside the SQL, never inside it: the
+statement holds positional placeholders (``$1`` for PostgreSQL, ``?``
+otherwise) and the values go to the driver. PostgreSQL binds them on the
+server (extended protocol), SQLite in its own engine; PyMySQL escapes them
+client-side for the connection's character set and SQL mode, since MySQL's
+text protocol has no binding (:mod:`conexor.sandbox.placeholders`).
+
 Driver errors become :class:`QueryTimeout` or :class:`QueryFailed` (SQLSTATE
 only), raised ``from None``.
 """
@@ -68,6 +75,7 @@ from conexor.sandbox.errors import (
 )
 from conexor.sandbox.jsonsafe import JsonValue, json_safe_row
 from conexor.sandbox.limits import Limits
+from conexor.sandbox.placeholders import pyformat
 from conexor.sandbox.policy import Policy
 from conexor.sandbox.scrub import sqlstate_of
 from conexor.sandbox.validate import assess
@@ -100,17 +108,20 @@ def run_query(
     *,
     policy: Policy | None = None,
     snapshot: Snapshot | None = None,
+    params: Sequence[JsonValue] | None = None,
 ) -> QueryResult:
     """Validate ``sql`` again (with ``policy`` and ``snapshot``) and run it read-only.
 
-    Blocking; callers run it in a worker thread. Raises
+    ``params`` are bound to the statement's positional placeholders by the
+    driver (None: the statement takes none). Blocking; callers run it in a
+    worker thread. Raises
     :class:`QueryRejected`, :class:`QueryTimeout`, :class:`QueryFailed`,
     :class:`DatabaseUnreachable` or :class:`DatabaseAuthFailed`.
     """
     verdict, facts = assess(sql, dialect, policy, snapshot)
     if not verdict.allowed:
         raise QueryRejected(verdict.rule, verdict.reason)
-    return _execute(engine, sql, dialect, limits, facts=facts)
+    return _execute(engine, sql, dialect, limits, facts=facts, params=params)
 
 
 @dataclass
@@ -157,6 +168,7 @@ def _execute(
     limits: Limits,
     *,
     facts: PgFacts | None = None,
+    params: Sequence[JsonValue] | None = None,
 ) -> QueryResult:
     """Run ``sql`` with every execution-layer guard but WITHOUT validation.
 
@@ -172,12 +184,12 @@ def _execute(
         driver = raw.driver_connection
         if dialect == "postgresql":
             assert isinstance(driver, psycopg.Connection)
-            return _run_postgres(driver, sql, limits, lease, facts or PgFacts())
+            return _run_postgres(driver, sql, limits, lease, facts or PgFacts(), params)
         if dialect == "mysql":
             assert isinstance(driver, pymysql.connections.Connection)
-            return _run_mysql(driver, sql, limits, lease)
+            return _run_mysql(driver, sql, limits, lease, params)
         assert isinstance(driver, sqlite3.Connection)
-        return _run_sqlite(driver, sql, limits)
+        return _run_sqlite(driver, sql, limits, params)
     finally:
         _release(raw, lease)
 
@@ -260,7 +272,12 @@ def _shadow_rejection(shadowed: list[str] | None, domains: list[str] | None) -> 
 
 
 def _run_postgres(
-    conn: psycopg.Connection[Any], sql: str, limits: Limits, lease: _Lease, facts: PgFacts
+    conn: psycopg.Connection[Any],
+    sql: str,
+    limits: Limits,
+    lease: _Lease,
+    facts: PgFacts,
+    params: Sequence[JsonValue] | None = None,
 ) -> QueryResult:
     timeout = f"{max(1, round(limits.timeout_s * 1000))}ms"
     collector = _Collector(limits)
@@ -281,8 +298,14 @@ def _run_postgres(
                 lease.reusable = False
                 raise QueryFailed("25000")
             _shadow_rejection(settings[4], settings[5])
-            # stream() always uses the extended protocol and single-row mode.
-            stream = cast(Generator[Any, None, None], cur.stream(sql))
+        # stream() always uses the extended protocol and single-row mode; a
+        # RawCursor sends $n placeholders as written and the values in Bind.
+        runner: psycopg.Cursor[Any] = conn.cursor() if params is None else psycopg.RawCursor(conn)
+        with runner:
+            stream = cast(
+                Generator[Any, None, None],
+                runner.stream(sql) if params is None else runner.stream(sql, list(params)),
+            )
             try:
                 for row in stream:
                     if not collector.add(row):
@@ -290,10 +313,10 @@ def _run_postgres(
             finally:
                 # Closing early cancels the statement and drains what was sent.
                 stream.close()
-            if cur.description is None:
+            if runner.description is None:
                 # A stream that yields no rows leaves no description behind.
                 return replace(collector.result(None), columns=_pg_columns(conn, sql))
-            return collector.result(cur.description)
+            return collector.result(runner.description)
     except psycopg.Error as exc:
         if exc.sqlstate is None:
             lease.reusable = False
@@ -319,12 +342,19 @@ def _pg_columns(conn: psycopg.Connection[Any], sql: str) -> list[str]:
 
 
 def _run_mysql(
-    conn: pymysql.connections.Connection[Any], sql: str, limits: Limits, lease: _Lease
+    conn: pymysql.connections.Connection[Any],
+    sql: str,
+    limits: Limits,
+    lease: _Lease,
+    params: Sequence[JsonValue] | None = None,
 ) -> QueryResult:
     if conn.client_flag & CLIENT.MULTI_STATEMENTS:
         lease.reusable = False
         raise SandboxError("the MySQL connection allows multiple statements; refusing to use it")
     collector = _Collector(limits)
+    if params is not None:
+        # PyMySQL's format style: %s for each ? and every literal % doubled.
+        sql = pyformat(sql, len(params))
     try:
         conn.rollback()
         mariadb = "mariadb" in conn.get_server_info().lower()  # type: ignore[no-untyped-call]
@@ -347,7 +377,7 @@ def _run_mysql(
         cur = conn.cursor(pymysql.cursors.SSCursor)
         # Until every row is read the connection is in the middle of a result.
         lease.reusable = False
-        cur.execute(statement)
+        cur.execute(statement, None if params is None else tuple(params))
         want = limits.max_rows + 1
         fetched = 0
         stopped = False
@@ -374,7 +404,9 @@ def _run_mysql(
 # --- SQLite ------------------------------------------------------------------
 
 
-def _run_sqlite(conn: sqlite3.Connection, sql: str, limits: Limits) -> QueryResult:
+def _run_sqlite(
+    conn: sqlite3.Connection, sql: str, limits: Limits, params: Sequence[JsonValue] | None = None
+) -> QueryResult:
     deadline = time.monotonic() + limits.timeout_s
     expired = False
 
@@ -392,7 +424,10 @@ def _run_sqlite(conn: sqlite3.Connection, sql: str, limits: Limits) -> QueryResu
     cur = conn.cursor()
     try:
         # sqlite3 refuses a second statement in execute() on its own.
-        cur.execute(sql)
+        if params is None:
+            cur.execute(sql)
+        else:
+            cur.execute(sql, tuple(params))
         want = limits.max_rows + 1
         fetched = 0
         while fetched < want:

@@ -9,11 +9,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
+from conexor.bounds import MAX_ROWS_LIMIT
 from conexor.sandbox.errors import InvalidLimits
 
 __all__ = ["MAX_BYTES_LIMIT", "MAX_ROWS_LIMIT", "MAX_TIMEOUT_S", "Limits"]
 
-MAX_ROWS_LIMIT: Final = 10_000
 MAX_TIMEOUT_S: Final = 300.0
 MAX_BYTES_LIMIT: Final = 64 * 1024 * 1024
 

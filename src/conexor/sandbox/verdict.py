@@ -30,6 +30,7 @@ RULES: Final = (
     "deny.table_not_allowed",
     "deny.column_denied",
     "deny.schema_unknown",
+    "deny.parameter_mismatch",
 )
 
 

@@ -16,6 +16,7 @@ import json
 import logging
 import secrets
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -40,13 +41,15 @@ from conexor.schema import MalformedSchema, Snapshot
 from conexor.server.ratelimit import FailureLimiter
 from conexor.store import AgentTokens, Databases, NotFound
 
-__all__ = ["AgentHub"]
+__all__ = ["AgentHub", "answer_within"]
 
 log = logging.getLogger("conexor.agents")
 
 CLOSE_UNAUTHORIZED = 4401
 CLOSE_PROTOCOL = 4400
 CLOSE_REVOKED = 4403
+#: "Service restart": the agent reconnects (through the load balancer, to another replica).
+CLOSE_RESTART = 1012
 
 
 class Channel(Protocol):
@@ -123,6 +126,7 @@ class _Agent:
     token_id: str
     channel: Channel
     dialect: str = ""
+    protocol: int = 1
     pending: dict[str, asyncio.Future[Result | ErrorMsg]] = field(default_factory=dict)
 
     async def send(self, text: str) -> None:
@@ -143,10 +147,35 @@ class AgentHub:
         self._turn = itertools.count()
         self._warnings: dict[str, list[str]] = {}
         self._polls: dict[str, _Agent] = {}
+        self._watchers: list[Callable[[str, int], None]] = []
+        self._schema_watchers: list[Callable[[str], Awaitable[None]]] = []
+
+    def watch_schema(self, callback: Callable[[str], Awaitable[None]]) -> None:
+        """Await ``callback(database_id)`` after an agent stored new schema metadata."""
+        self._schema_watchers.append(callback)
+
+    def watch(self, callback: Callable[[str, int], None]) -> None:
+        """Call ``callback(database_id, agents now)`` whenever an agent joins or leaves."""
+        self._watchers.append(callback)
+
+    def _changed(self, database_id: str) -> None:
+        for callback in self._watchers:
+            callback(database_id, self.connected(database_id))
+
+    async def close_all(self) -> None:
+        """Shutting down: tell every agent to reconnect (elsewhere, behind a load balancer)."""
+        for agents in list(self._agents.values()):
+            for agent in list(agents):
+                await agent.channel.close(CLOSE_RESTART)
+                self._leave(agent)
 
     def connected(self, database_id: str) -> int:
         """How many agents serve this database right now."""
         return len(self._agents.get(database_id, []))
+
+    def total(self) -> int:
+        """Agents connected to this process, all databases."""
+        return sum(len(agents) for agents in self._agents.values())
 
     def warnings(self, database_id: str) -> list[str]:
         """The role check the newest agent of this database reported."""
@@ -172,17 +201,19 @@ class AgentHub:
         agents = self._agents.get(database_id) or []
         if not agents:
             raise AgentUnavailable()
+        if job.params is not None:
+            # Bound parameters need protocol 2; an older agent would drop the connection.
+            agents = [a for a in agents if a.protocol >= 2]
+            if not agents:
+                raise AgentUnavailable(
+                    "the database's agent is too old for named tools: upgrade conexor there"
+                )
         agent = agents[next(self._turn) % len(agents)]
         future: asyncio.Future[Result | ErrorMsg] = asyncio.get_running_loop().create_future()
         agent.pending[job.id] = future
         try:
             await agent.send(dump(job))
-            async with asyncio.timeout(timeout_s):
-                return await future
-        except TimeoutError:
-            raise AgentUnavailable(
-                "the agent did not answer within the query's time limit"
-            ) from None
+            return await answer_within(future, timeout_s)
         except (WebSocketDisconnect, RuntimeError):
             raise AgentUnavailable("the agent disconnected during the query") from None
         finally:
@@ -213,8 +244,10 @@ class AgentHub:
             record = await anyio.to_thread.run_sync(self._databases.get_by_id, database_id)
             if not isinstance(hello, Hello) or hello.dialect != record.dialect:
                 raise ProtocolError("the agent's first message must be a hello for this dialect")
+            agent.protocol = hello.v
             await agent.send(dump(Welcome(database=record.name, agent_id=agent.agent_id)))
             self._agents.setdefault(database_id, []).append(agent)
+            self._changed(database_id)
             log.info("agent %s connected for database %s", agent.agent_id, database_id)
             while True:
                 message = parse_agent_message(await socket.receive_text())
@@ -232,6 +265,7 @@ class AgentHub:
         agents = self._agents.get(agent.database_id, [])
         if agent in agents:
             agents.remove(agent)
+            self._changed(agent.database_id)
             log.info("agent %s disconnected", agent.agent_id)
         self._polls.pop(agent.agent_id, None)
         for future in agent.pending.values():
@@ -252,7 +286,9 @@ class AgentHub:
             secrets.token_urlsafe(18), database_id, parse_agent_token(token_text).token_id, channel
         )
         agent.dialect = record.dialect
+        agent.protocol = hello.v
         self._agents.setdefault(database_id, []).append(agent)
+        self._changed(database_id)
         self._polls[agent.agent_id] = agent
         log.info("agent %s connected (long poll) for database %s", agent.agent_id[:8], database_id)
         return agent.agent_id, dump(Welcome(database=record.name, agent_id=agent.agent_id))
@@ -314,6 +350,8 @@ class AgentHub:
             text = json.dumps(snapshot.to_json(), separators=(",", ":"))
             await anyio.to_thread.run_sync(self._databases.set_schema, agent.database_id, text)
             self._warnings[agent.database_id] = list(message.warnings)
+            for watcher in self._schema_watchers:
+                await watcher(agent.database_id)
         elif isinstance(message, Heartbeat):
             await agent.send(dump(Heartbeat()))
         else:
@@ -339,6 +377,17 @@ class AgentHub:
         except NotFound:
             return None
         return database.id if database.mode == "agent" else None
+
+
+async def answer_within(
+    future: asyncio.Future[Result | ErrorMsg], timeout_s: float
+) -> Result | ErrorMsg:
+    """The agent's answer, or AgentUnavailable once the job's time is up (never a hang)."""
+    try:
+        async with asyncio.timeout(timeout_s):
+            return await future
+    except TimeoutError:
+        raise AgentUnavailable("the agent did not answer within the query's time limit") from None
 
 
 async def _close(socket: WebSocket, code: int) -> None:

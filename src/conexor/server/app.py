@@ -16,14 +16,17 @@ import anyio
 import anyio.to_thread
 from fastapi import FastAPI, Request, WebSocket
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.responses import JSONResponse, PlainTextResponse, Response
 from mcp.server.auth.settings import AuthSettings
 from mcp.server.transport_security import TransportSecuritySettings
+from sqlalchemy import Engine, text
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from conexor import __version__
 from conexor.backends import Backend
 from conexor.backends.agent import AgentBackend
+from conexor.cluster import ClusterCatalogNotifier, Invalidator, JobRouter, RedisBus
 from conexor.config import ConfigError, Settings
 from conexor.crypto import KekCache
 from conexor.errors import ConexorError
@@ -38,20 +41,27 @@ from conexor.server.cloud import CloudBackends, SqliteFiles
 from conexor.server.dashboard import SecurityHeaders, mount_dashboard
 from conexor.server.engines import EnginePool
 from conexor.server.errors import RateLimited
+from conexor.server.metrics import CONTENT_TYPE as METRICS_CONTENT_TYPE
+from conexor.server.metrics import MeteredAuditLog, Metrics, unsigned_records
 from conexor.server.ratelimit import FailureLimiter
 from conexor.server.rest import RestDeps, build_router
 from conexor.server.rest_audit import build_audit_router
+from conexor.server.rest_tools import ToolsDeps, build_tools_router
+from conexor.server.rest_users import build_users_router
 from conexor.server.status import status_of
 from conexor.store import (
     Accounts,
     AgentTokens,
-    AuditLog,
     DatabaseRecord,
     Databases,
     migrate,
     open_store_engine,
 )
+from conexor.store.leader import try_leadership
+from conexor.store.tools import Tools
 from conexor.tools.builtin import BuiltinTools
+from conexor.tools.registry import Registry
+from conexor.tools.runner import ToolRunner
 
 __all__ = ["FORWARD_STATE_FILE", "create_app"]
 
@@ -68,7 +78,8 @@ def create_app(settings: Settings) -> FastAPI:
     migrate(store)
     accounts = Accounts(store)
     databases = Databases(store)
-    audit = AuditLog(store)
+    metrics = Metrics()
+    audit = MeteredAuditLog(store, metrics)
     limiter = FailureLimiter(settings.auth_failures_per_minute)
     authenticator = Authenticator(accounts, settings.pepper, limiter)
     pool = EnginePool(settings.engine_idle_s)
@@ -88,14 +99,44 @@ def create_app(settings: Settings) -> FastAPI:
     )
     agent_tokens = AgentTokens(store)
     hub = AgentHub(agent_tokens, databases, settings.pepper.reveal(), limiter)
+    bus = RedisBus(settings.redis_url) if settings.redis_url else None
+    jobs = JobRouter(hub, bus)
+    # Tool-list changes reach the MCP clients of every replica, through the invalidator.
+    notifier = ClusterCatalogNotifier()
+    invalidator = Invalidator(backends, hub, bus, notifier)
+    notifier.connect(invalidator.announce)
+    if bus is not None:
+        bus.on_job(jobs.run_forwarded)
+        hub.watch(bus.note_agents)
+    metrics.gauge("conexor_agents_connected", "Agents connected to this replica.", hub.total)
+    metrics.gauge("conexor_engines_open", "Pooled database engines (cloud mode).", pool.__len__)
+    metrics.gauge(
+        "conexor_audit_unsigned_records",
+        "Audit lag: records not yet covered by a signed checkpoint.",
+        functools.partial(unsigned_records, store),
+    )
 
     async def resolve_backend(caller: Authenticated, record: DatabaseRecord) -> Backend:
         if record.mode == "agent":
-            return AgentBackend(hub, record.id)
+            return AgentBackend(jobs, record.id)
         return await backends.resolve(caller, record)
 
-    tools = BuiltinTools(databases, resolve_backend, functools.cache(accounts.query_hash_key))
-    mcp_server = build_mcp_server(tools, audit)
+    hash_key = functools.cache(accounts.query_hash_key)
+    tools = BuiltinTools(databases, resolve_backend, hash_key)
+    # Named and generated tools: stored per org, listed per key, changes announced.
+    named_tools = Tools(store)
+    registry = Registry(named_tools, databases)
+
+    async def catalog_changed(org_id: str) -> None:
+        await notifier.tools_changed(org_id)
+
+    async def schema_changed(database_id: str) -> None:
+        record = await anyio.to_thread.run_sync(databases.get_by_id, database_id)
+        await notifier.tools_changed(record.org_id)
+
+    hub.watch_schema(schema_changed)
+    runner = ToolRunner(resolve_backend, hash_key)
+    mcp_server = build_mcp_server(tools, audit, registry, runner, notifier)
 
     hosts = ["127.0.0.1:*", "localhost:*", "[::1]:*", *settings.allowed_hosts]
     origins = [f"http://{h}" for h in hosts] + [f"https://{h}" for h in settings.allowed_hosts]
@@ -129,8 +170,15 @@ def create_app(settings: Settings) -> FastAPI:
             # Mounted sub-app lifespans never run, hence the session manager here.
             tasks.start_soon(_reap_idle_engines, pool, settings.engine_idle_s)
             tasks.start_soon(_reap_poll_agents, hub)
-            tasks.start_soon(_issue_checkpoints, checkpointer, settings.checkpoint_every_seconds)
+            tasks.start_soon(
+                _issue_checkpoints, checkpointer, store, metrics, settings.checkpoint_every_seconds
+            )
+            if bus is not None:
+                tasks.start_soon(bus.run)
             yield
+            await hub.close_all()  # agents reconnect, behind a load balancer to another replica
+            if bus is not None:
+                await bus.close()
             tasks.cancel_scope.cancel()
         if forwarding is not None:
             await anyio.to_thread.run_sync(forwarding.stop)
@@ -153,13 +201,20 @@ def create_app(settings: Settings) -> FastAPI:
             backends=backends,
             agent_tokens=agent_tokens,
             hub=hub,
+            router=jobs,
+            invalidator=invalidator,
             pepper=settings.pepper.reveal(),
             default_max_rows=settings.default_max_rows,
             default_timeout_s=settings.default_timeout_s,
+            on_catalog_change=catalog_changed,
         )
     )
     app.include_router(router)
     app.include_router(build_audit_router(audit, checkpointer, caller))
+    app.include_router(build_users_router(accounts, settings.pepper.reveal(), caller))
+    app.include_router(
+        build_tools_router(ToolsDeps(named_tools, databases, registry, notifier), caller)
+    )
     app.include_router(build_agent_poll_router(hub))
 
     @app.get("/.well-known/conexor-audit-key", response_class=PlainTextResponse)
@@ -174,8 +229,23 @@ def create_app(settings: Settings) -> FastAPI:
 
     @app.get("/healthz")
     async def healthz() -> dict[str, str]:
-        """200 once the store is migrated and the MCP endpoint is wired."""
+        """Liveness: 200 once the store is migrated and the MCP endpoint is wired."""
         return {"status": "ok"}
+
+    @app.get("/readyz")
+    async def readyz() -> JSONResponse:
+        """Readiness: 200 when the store answers and, with several replicas, the bus too."""
+        checks = {"store": await anyio.to_thread.run_sync(_store_answers, store)}
+        if bus is not None:
+            checks["bus"] = await bus.ping() and bus.ready.is_set()
+        ready = all(checks.values())
+        body = {"status": "ready" if ready else "not ready", **checks}
+        return JSONResponse(body, status_code=200 if ready else 503)
+
+    @app.get("/metrics", include_in_schema=False)
+    async def metrics_endpoint() -> Response:
+        """Prometheus text format; labels carry tool names and codes, never parameters."""
+        return Response(metrics.render(), media_type=METRICS_CONTENT_TYPE)
 
     @app.exception_handler(ConexorError)
     async def conexor_error(_request: Request, exc: ConexorError) -> JSONResponse:
@@ -206,14 +276,38 @@ def create_app(settings: Settings) -> FastAPI:
     return app
 
 
-async def _issue_checkpoints(checkpointer: Checkpointer, every_s: float) -> None:
-    """Issue due checkpoints (new records, elapsed time, idle heartbeats) in the background."""
+async def _issue_checkpoints(
+    checkpointer: Checkpointer, store: Engine, metrics: Metrics, every_s: float
+) -> None:
+    """Issue due checkpoints (new records, elapsed time, idle heartbeats) in the background.
+
+    With several replicas on one store only the holder of the "checkpoints"
+    lock issues them, so the signed sequence has one writer.
+    """
+
+    def round_() -> int:
+        with try_leadership(store, "checkpoints") as leader:
+            return checkpointer.issue_due() if leader else 0
+
     while True:
         await anyio.sleep(min(every_s, 30.0))
         try:
-            await anyio.to_thread.run_sync(checkpointer.issue_due)
+            metrics.checkpoints.inc(await anyio.to_thread.run_sync(round_))
         except ConexorError as exc:  # keep issuing; the next round retries
             log.error("checkpoint issuing failed: %s", exc.public)
+        except SQLAlchemyError as exc:
+            log.error(
+                "checkpoint issuing failed: the store is unreachable (%s)", type(exc).__name__
+            )
+
+
+def _store_answers(store: Engine) -> bool:
+    try:
+        with store.connect() as conn:
+            conn.execute(text("SELECT 1"))
+        return True
+    except SQLAlchemyError:
+        return False
 
 
 async def _reap_poll_agents(hub: AgentHub) -> None:

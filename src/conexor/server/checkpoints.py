@@ -50,7 +50,8 @@ class Checkpointer:
         self._every_seconds = every_seconds
         self._heartbeat_seconds = heartbeat_seconds
         self._clock = clock
-        self._ranges: dict[str, CompactRange] = {}
+        # Per org: the compact range so far and the hash of the last record it covers.
+        self._ranges: dict[str, tuple[CompactRange, bytes]] = {}
         self._lock = threading.Lock()
 
     @property
@@ -98,11 +99,23 @@ class Checkpointer:
             return cp
 
     def _root(self, org_id: str, size: int) -> bytes:
-        """Merkle root of the first ``size`` records, extending the cached compact range."""
-        current = self._ranges.get(org_id)
-        if current is None or current.size > size:
-            current = CompactRange()
+        """Merkle root of the first ``size`` records, extending the cached compact range.
+
+        The cache is trusted only while the store still holds the record it
+        ended at: after a restore or a rewrite the root is recomputed from what
+        the store holds now, so a checkpoint never vouches for a history the
+        store no longer has.
+        """
+        current, last = CompactRange(), b""
+        cached = self._ranges.get(org_id)
+        if cached is not None and 0 < cached[0].size <= size:
+            tail = self._audit.record_hashes(
+                org_id, after_seq=cached[0].size - 1, upto_seq=cached[0].size
+            )
+            if tail == [cached[1]]:
+                current, last = cached
         for leaf in self._audit.record_hashes(org_id, after_seq=current.size, upto_seq=size):
             current.append(leaf)
-        self._ranges[org_id] = current
+            last = leaf
+        self._ranges[org_id] = (current, last)
         return current.root()

@@ -2,7 +2,8 @@
 
 AuthError (auth_error)
  ├── InvalidApiKey (invalid_api_key)   wrong, missing, malformed or revoked key: one message
- └── RateLimited (rate_limited)        too many failed attempts from one client
+ ├── RateLimited (rate_limited)        too many failed attempts from one client
+ └── Forbidden (forbidden)             a valid key whose user's role may not do this
 BadRequest (bad_request)               input the server refuses, with a one-line reason
 """
 
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from conexor.errors import ConexorError
 
-__all__ = ["AuthError", "BadRequest", "InvalidApiKey", "RateLimited"]
+__all__ = ["AuthError", "BadRequest", "Forbidden", "InvalidApiKey", "RateLimited"]
 
 
 class AuthError(ConexorError):
@@ -31,6 +32,13 @@ class RateLimited(AuthError):
 
     code = "rate_limited"
     default_public = "too many failed attempts; try again in a minute"
+
+
+class Forbidden(AuthError):
+    """The caller is known, but their role does not allow this (see ``server.roles``)."""
+
+    code = "forbidden"
+    default_public = "your role may not do this"
 
 
 class BadRequest(ConexorError):

@@ -10,6 +10,7 @@ client introspected itself. Errors share one JSON shape:
 import json
 import re
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Literal
 
@@ -18,6 +19,7 @@ from fastapi import APIRouter, Depends, Header, Request
 from pydantic import BaseModel, Field
 
 from conexor.agent.errors import AgentUnavailable
+from conexor.cluster import Invalidation, Invalidator, JobRouter
 from conexor.crypto import (
     MIN_ITERATIONS,
     AadContext,
@@ -41,7 +43,8 @@ from conexor.schema import MalformedSchema, Snapshot
 from conexor.server.agenthub import AgentHub
 from conexor.server.auth import Authenticated, Authenticator, client_address
 from conexor.server.cloud import CloudBackends, introspect_sealed
-from conexor.server.errors import BadRequest
+from conexor.server.errors import BadRequest, Forbidden
+from conexor.server.roles import authorize
 from conexor.store import Accounts, AgentTokens, DatabaseRecord, Databases, NewDatabase
 
 __all__ = ["RestDeps", "build_router"]
@@ -90,9 +93,13 @@ class RestDeps:
     backends: CloudBackends
     agent_tokens: AgentTokens
     hub: AgentHub
+    router: JobRouter
+    invalidator: Invalidator
     pepper: bytes = field(repr=False)
     default_max_rows: int
     default_timeout_s: float
+    #: Awaited with the org id after a change that alters tool lists (policy, removal).
+    on_catalog_change: Callable[[str], Awaitable[None]] | None = None
 
 
 def build_router(deps: RestDeps) -> tuple[APIRouter, Any]:
@@ -107,7 +114,10 @@ def build_router(deps: RestDeps) -> tuple[APIRouter, Any]:
             token = authorization[7:]
         client = request.client.host if request.client else "?"
         client_address.set(client)
-        return await anyio.to_thread.run_sync(deps.authenticator.authenticate, token, client)
+        who = await anyio.to_thread.run_sync(deps.authenticator.authenticate, token, client)
+        route = request.scope.get("route")
+        authorize(who.principal.role, request.method, getattr(route, "path", request.url.path))
+        return who
 
     Caller = Annotated[Authenticated, Depends(caller)]
 
@@ -143,6 +153,7 @@ def build_router(deps: RestDeps) -> tuple[APIRouter, Any]:
             "org": {"id": p.org_id, "name": p.org_name},
             "user": {"id": p.user_id, "email": p.email},
             "key_id": p.key_id,
+            "role": p.role,
             "limits": {"max_rows": MAX_ROWS_LIMIT, "default_max_rows": deps.default_max_rows},
         }
 
@@ -150,6 +161,8 @@ def build_router(deps: RestDeps) -> tuple[APIRouter, Any]:
     async def list_keys(who: Caller) -> dict[str, Any]:
         """The organisation's keys (ids and labels only; the keys themselves were never stored)."""
         keys = await anyio.to_thread.run_sync(deps.accounts.keys_of, who.principal)
+        if who.principal.role != "admin":  # members and auditors see their own keys
+            keys = [k for k in keys if k.user_id == who.principal.user_id]
         return {
             "keys": [
                 {
@@ -181,8 +194,9 @@ def build_router(deps: RestDeps) -> tuple[APIRouter, Any]:
     @router.post("/keys/{key_id}/revoke")
     async def revoke_key(who: Caller, key_id: str) -> dict[str, Any]:
         """Revoke a key; requests with it fail from now on and its pooled engines close."""
+        await _own_key_unless_admin(who, key_id[:32], deps)
         await anyio.to_thread.run_sync(deps.accounts.revoke, who.principal, key_id[:32])
-        deps.backends.forget_key(key_id)
+        await deps.invalidator.announce(Invalidation("key", key_id[:32]))
         unwrapped = await anyio.to_thread.run_sync(_remove_wraps, deps, key_id)
         return {"key_id": key_id, "revoked": True, "databases_unwrapped": unwrapped}
 
@@ -223,9 +237,11 @@ def build_router(deps: RestDeps) -> tuple[APIRouter, Any]:
         new = Envelope.from_json(text)
         if (old.nonce, old.ciphertext) != (new.nonce, new.ciphertext):
             raise BadRequest("only the wraps may change; register a new credential instead")
+        for gone in set(old.key_ids) - set(key_ids):
+            await _own_key_unless_admin(who, gone, deps)
         await anyio.to_thread.run_sync(deps.databases.set_envelope, record.id, text, key_ids)
         for gone in set(old.key_ids) - set(key_ids):
-            deps.backends.forget_key(gone)
+            await deps.invalidator.announce(Invalidation("key", gone))
         return {"name": record.name, "key_ids": list(key_ids)}
 
     @router.get("/databases")
@@ -333,6 +349,7 @@ def build_router(deps: RestDeps) -> tuple[APIRouter, Any]:
         keys = await anyio.to_thread.run_sync(deps.accounts.keys_of, p)
         if body.key_id not in {k.key_id for k in keys if k.revoked_at is None}:
             raise BadRequest("that key is not an active API key of this organisation")
+        await _own_key_unless_admin(who, body.key_id, deps)
         key_ids = await anyio.to_thread.run_sync(
             deps.databases.grant_access, record.id, body.key_id
         )
@@ -345,7 +362,7 @@ def build_router(deps: RestDeps) -> tuple[APIRouter, Any]:
         tokens = await anyio.to_thread.run_sync(deps.agent_tokens.for_database, record.id)
         return {
             "name": record.name,
-            "connected": deps.hub.connected(record.id),
+            "connected": await deps.router.connected(record.id),
             "tokens": [
                 {
                     "token_id": t.token_id,
@@ -367,7 +384,7 @@ def build_router(deps: RestDeps) -> tuple[APIRouter, Any]:
         """Revoke a token; agents connected with it are cut off at once."""
         record = await _agent_database(who, name, deps)
         await anyio.to_thread.run_sync(deps.agent_tokens.revoke, record.id, token_id)
-        await deps.hub.disconnect_token(token_id)
+        await deps.invalidator.announce(Invalidation("agent_token", token_id))
         return {"name": record.name, "token_id": token_id, "revoked": True}
 
     @router.get("/databases/{name}/policy")
@@ -391,6 +408,8 @@ def build_router(deps: RestDeps) -> tuple[APIRouter, Any]:
         record = await anyio.to_thread.run_sync(
             deps.databases.set_policy, p.org_id, p.key_id, name, text
         )
+        if deps.on_catalog_change is not None:
+            await deps.on_catalog_change(p.org_id)
         return {"name": record.name, "policy": policy.to_json()}
 
     @router.delete("/databases/{name}")
@@ -398,8 +417,9 @@ def build_router(deps: RestDeps) -> tuple[APIRouter, Any]:
         """Delete the database's envelope and metadata; pooled engines close at once."""
         p = who.principal
         record = await anyio.to_thread.run_sync(deps.databases.remove, p.org_id, p.key_id, name)
-        deps.backends.forget_database(record.id)
-        await deps.hub.disconnect_database(record.id)
+        await deps.invalidator.announce(Invalidation("database", record.id))
+        if deps.on_catalog_change is not None:
+            await deps.on_catalog_change(p.org_id)
         return {"name": record.name, "removed": True}
 
     @router.post("/databases/{name}/test")
@@ -410,7 +430,7 @@ def build_router(deps: RestDeps) -> tuple[APIRouter, Any]:
             deps.databases.get_for_key, p.org_id, p.key_id, name
         )
         if record.mode == "agent":
-            connected = deps.hub.connected(record.id)
+            connected = await deps.router.connected(record.id)
             if not connected:
                 raise AgentUnavailable()
             return {
@@ -481,6 +501,16 @@ async def _checked_envelope(
     if not set(key_ids) <= {k.key_id for k in keys if k.revoked_at is None}:
         raise BadRequest("the envelope names API keys that are not active in this organisation")
     return envelope.to_json(), key_ids
+
+
+async def _own_key_unless_admin(who: Authenticated, key_id: str, deps: RestDeps) -> None:
+    """Members and auditors act only on their own keys; admins on any key of the org."""
+    p = who.principal
+    if p.role == "admin":
+        return
+    owner = await anyio.to_thread.run_sync(deps.accounts.key_owner, p, key_id)
+    if owner != p.user_id:
+        raise Forbidden("only an admin may act on another user's key")
 
 
 async def _introspect_uploaded(

@@ -1,4 +1,4 @@
-"""REST routes for the audit trail: paged records with filters, checkpoints, proofs.
+"""REST routes for the audit trail: paged records with filters, a stream, checkpoints, proofs.
 
 Everything is scoped to the caller's organisation. Records never hold rows;
 checkpoints and proofs are what customers keep outside the server so a
@@ -83,6 +83,23 @@ def build_audit_router(audit: AuditLog, checkpointer: Checkpointer, caller: Any)
             "next_after_seq": page[-1].seq if page else after_seq,
             "done": len(page) < limit,
         }
+
+    @router.get("/stream")
+    async def stream_records(
+        who: Caller, after_seq: Annotated[int, Query(ge=0)] = 0
+    ) -> StreamingResponse:
+        """Every record with seq > after_seq as JSON Lines, oldest first, streamed; never any rows.
+
+        One canonical JSON object per line, ``record_hash`` included: the JSON
+        Lines export format, which ``conexor audit verify`` hashes as it
+        arrives. A verifier should treat a stream that ends early as an error
+        (the HTTP framing shows it) and keep checkpoints to see a cut tail.
+        """
+        return StreamingResponse(
+            audit.lines(who.principal.org_id, after_seq=after_seq),  # sync: run in a thread
+            media_type="application/x-ndjson",
+            headers={"cache-control": "no-store"},
+        )
 
     @router.get("/export")
     async def export_records(

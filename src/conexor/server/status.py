@@ -6,7 +6,7 @@ from conexor.agent.errors import AgentUnavailable
 from conexor.crypto import CryptoError
 from conexor.errors import ConexorError
 from conexor.sandbox import DatabaseAuthFailed, DatabaseUnreachable, QueryTimeout
-from conexor.server.errors import InvalidApiKey, RateLimited
+from conexor.server.errors import Forbidden, InvalidApiKey, RateLimited
 from conexor.store import Conflict, NotFound
 
 __all__ = ["status_of"]
@@ -14,6 +14,7 @@ __all__ = ["status_of"]
 _STATUS: tuple[tuple[type[ConexorError], int], ...] = (
     (InvalidApiKey, 401),
     (RateLimited, 429),
+    (Forbidden, 403),
     (NotFound, 404),
     (Conflict, 409),
     (DatabaseUnreachable, 502),

@@ -1,6 +1,6 @@
 """The server's persistent state: accounts, sealed databases, the audit chain."""
 
-from conexor.store.accounts import Accounts, KeyRecord, Principal
+from conexor.store.accounts import ROLES, Accounts, KeyRecord, Principal, Role, UserRecord
 from conexor.store.agenttokens import AgentTokenRecord, AgentTokens
 from conexor.store.auditlog import AuditLog
 from conexor.store.databases import DatabaseRecord, Databases, NewDatabase
@@ -8,6 +8,7 @@ from conexor.store.engine import migrate, open_store_engine
 from conexor.store.errors import Conflict, NotFound, StoreError
 
 __all__ = [
+    "ROLES",
     "Accounts",
     "AgentTokenRecord",
     "AgentTokens",
@@ -19,7 +20,9 @@ __all__ = [
     "NewDatabase",
     "NotFound",
     "Principal",
+    "Role",
     "StoreError",
+    "UserRecord",
     "migrate",
     "open_store_engine",
 ]

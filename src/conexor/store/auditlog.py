@@ -1,68 +1,142 @@
 """Append-only persistence of the audit chain, one gap-free chain per organisation.
 
-Appends lock the org's head row (``SELECT ... FOR UPDATE`` on PostgreSQL; a
-process lock plus SQLite's single writer on the embedded store), so concurrent
-calls and several replicas never fork the chain. The record is committed before
-the caller may return any data: fail closed.
+Appends lock the org's head row (``SELECT ... FOR UPDATE`` on PostgreSQL;
+SQLite has a single writer, and one process commits one batch at a time), so
+concurrent calls and several replicas never fork the chain. The record is
+committed before the caller may return any data: fail closed. Concurrent
+appends share one transaction (group commit, see :class:`AuditLog`).
 """
 
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections.abc import Iterator
+from dataclasses import dataclass
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, bindparam, select
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from conexor.audit import chain
-from conexor.audit.errors import AuditWriteFailed
+from conexor.audit.errors import AuditError, AuditWriteFailed
 from conexor.audit.export import record_from_dict
-from conexor.audit.record import AuditDraft, AuditRecord
+from conexor.audit.lines import line_of
+from conexor.audit.record import AuditDraft, AuditRecord, format_ts
 from conexor.store.tables import AuditCheckpointRow, AuditHeadRow, AuditRow
 
 __all__ = ["AuditLog"]
 
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+_ROW_COUNT = ',"row_count":'
+
+
+@dataclass(eq=False)
+class _Pending:
+    """One caller's draft waiting for the batch that makes it durable."""
+
+    draft: AuditDraft
+    record: AuditRecord | None = None
+    failed: bool = False
+
 
 class AuditLog:
-    """Append records and read them back in order."""
+    """Append records and read them back in order.
 
-    def __init__(self, engine: Engine) -> None:
+    Group commit: calls that append at the same time share one transaction
+    (and one fsync). The first waiting caller becomes the leader, takes every
+    queued draft (up to ``max_batch``), chains and commits them together, and
+    wakes the others. Each caller still returns only after the transaction
+    holding its own record has committed, and a failed commit fails every
+    record in it: fail closed, with the cost of durability shared.
+    """
+
+    def __init__(self, engine: Engine, *, max_batch: int = 256) -> None:
         self._engine = engine
-        self._lock = threading.Lock()
-        self._serialize = engine.dialect.name == "sqlite"
+        self._encode = chain.body_encoder()
+        self._max_batch = max_batch
+        self._cond = threading.Condition()
+        self._queue: list[_Pending] = []
+        self._leading = False
 
     def append(self, draft: AuditDraft) -> AuditRecord:
         """Chain and durably store one record; raise AuditWriteFailed if that cannot be done."""
-        try:
-            if self._serialize:
-                with self._lock:
-                    return self._append(draft)
-            return self._append(draft)
-        except SQLAlchemyError:
-            raise AuditWriteFailed() from None
+        mine = _Pending(draft)
+        with self._cond:
+            self._queue.append(mine)
+            while mine.record is None and not mine.failed:
+                if self._leading:
+                    self._cond.wait()
+                    continue
+                self._leading = True
+                batch = self._queue[: self._max_batch]
+                del self._queue[: self._max_batch]
+                self._cond.release()
+                try:
+                    self._commit(batch)
+                finally:
+                    self._cond.acquire()
+                    self._leading = False
+                    self._cond.notify_all()
+        if mine.record is None:
+            raise AuditWriteFailed()
+        return mine.record
 
-    def _append(self, draft: AuditDraft) -> AuditRecord:
+    def _commit(self, batch: list[_Pending]) -> None:
+        """Chain and store ``batch`` in one transaction; mark each item done or failed."""
+        try:
+            written = self._write(batch)
+        except SQLAlchemyError:
+            for item in batch:
+                item.failed = True
+            return
+        except BaseException:
+            for item in batch:
+                item.failed = True  # nobody waits forever, whatever happened
+            raise
+        for item, record in written:
+            item.record = record
+
+    def _write(self, batch: list[_Pending]) -> list[tuple[_Pending, AuditRecord]]:
+        orgs = sorted({item.draft.org_id for item in batch})  # one lock order: no deadlocks
         with Session(self._engine, expire_on_commit=False) as session, session.begin():
-            head = session.scalars(
-                select(AuditHeadRow).where(AuditHeadRow.org_id == draft.org_id).with_for_update()
-            ).one()
-            record = chain.seal(draft, seq=head.seq + 1, prev_hash=head.head_hash)
-            body = record.body()
-            session.add(
-                AuditRow(
-                    org_id=draft.org_id,
-                    seq=record.seq,
-                    ts=body["ts"],
-                    body=json.dumps(body, sort_keys=True, separators=(",", ":")),
-                    prev_hash=record.prev_hash,
-                    record_hash=record.record_hash,
+            heads = {
+                head.org_id: head
+                for head in session.scalars(
+                    select(AuditHeadRow)
+                    .where(AuditHeadRow.org_id.in_(orgs))
+                    .order_by(AuditHeadRow.org_id)
+                    .with_for_update()
                 )
-            )
-            head.seq = record.seq
-            head.head_hash = record.record_hash
-        return record
+            }
+            written = []
+            for item in batch:
+                head = heads.get(item.draft.org_id)
+                if head is None:  # an organisation the store does not know: refuse
+                    item.failed = True
+                    continue
+                try:
+                    record = chain.seal(item.draft, seq=head.seq + 1, prev_hash=head.head_hash)
+                except AuditError:
+                    item.failed = True  # this call fails; the others in the batch go on
+                    continue
+                session.add(
+                    AuditRow(
+                        org_id=record.org_id,
+                        seq=record.seq,
+                        ts=format_ts(record.ts),
+                        # The canonical body (the hashed bytes), so that reading the
+                        # trail back as lines needs no re-encoding (see lines()).
+                        body=self._encode(record).decode("utf-8"),
+                        prev_hash=record.prev_hash,
+                        record_hash=record.record_hash,
+                    )
+                )
+                head.seq = record.seq
+                head.head_hash = record.record_hash
+                written.append((item, record))
+        return written
 
     def records(
         self, org_id: str, *, after_seq: int = 0, since: str | None = None, limit: int = 1000
@@ -84,6 +158,30 @@ class AuditLog:
             if len(batch) < page:
                 return
             after = batch[-1].seq
+
+    def lines(self, org_id: str, *, after_seq: int = 0, page: int = 5000) -> Iterator[bytes]:
+        """Every record of the org with seq > ``after_seq`` as JSON Lines, a page per chunk.
+
+        Each line is the record as stored, ``record_hash`` included; for a body
+        this store wrote, that is the record's canonical line, which a verifier
+        hashes without parsing. The store does not judge the records: a body
+        that was altered is relayed with its values as they are (re-encoded
+        when it is not in the stored form), and the verifier decides.
+        """
+        query = (
+            select(AuditRow.seq, AuditRow.body, AuditRow.record_hash)
+            .where(AuditRow.org_id == org_id, AuditRow.seq > bindparam("after"))
+            .order_by(AuditRow.seq)
+            .limit(page)
+        )
+        while True:
+            with self._engine.connect() as conn:
+                rows = conn.execute(query, {"after": after_seq}).all()
+            if rows:
+                yield b"".join([_line(body, record_hash) for _, body, record_hash in rows])
+            if len(rows) < page:
+                return
+            after_seq = rows[-1][0]
 
     def head(self, org_id: str) -> tuple[int, str]:
         """The org's chain head: (last seq, its record hash); (0, GENESIS) when empty."""
@@ -137,3 +235,27 @@ class AuditLog:
         data = json.loads(row.body)
         data["record_hash"] = row.record_hash
         return record_from_dict(data)
+
+
+def _line(body: str, record_hash: str) -> bytes:
+    """One stored record as a line: ``record_hash`` spliced into the stored body when it can be.
+
+    Bodies are stored canonical (and were stored as sorted, compact ASCII JSON
+    before, which is the same text when it has no ``\\u`` escape), so the
+    member ``"record_hash"`` belongs right before ``"row_count"``, the last
+    top-level key that can follow it (only scalars come after ``params``).
+    Anything else (an escape, a body not written by this store, a malformed
+    hash) is parsed and re-encoded with its values unchanged.
+    """
+    cut = body.rfind(_ROW_COUNT)
+    if cut > 0 and "\\u" not in body and _HEX64.fullmatch(record_hash):
+        return f'{body[:cut]},"record_hash":"{record_hash}"{body[cut:]}\n'.encode()
+    try:
+        obj = json.loads(body)
+    except ValueError:
+        obj = None
+    if not isinstance(obj, dict):
+        # Not a record at all: relayed as a JSON string, which no verifier accepts.
+        return json.dumps(body).encode("ascii") + b"\n"
+    obj["record_hash"] = record_hash
+    return line_of(obj)

@@ -11,8 +11,10 @@ from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
+
+from conexor.store.leader import lock_id
 
 __all__ = ["migrate", "open_store_engine"]
 
@@ -52,6 +54,12 @@ def migrate(engine: Engine, revision: str = "head") -> None:
             connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
             connection.commit()
         with connection.begin():
+            if connection.dialect.name == "postgresql":
+                # Replicas starting together: the first migrates, the others wait for
+                # its commit and then find nothing to do. Released at commit.
+                connection.execute(
+                    text("SELECT pg_advisory_xact_lock(:k)"), {"k": lock_id("migrate")}
+                )
             config.attributes["connection"] = connection
             command.upgrade(config, revision)
         if sqlite:

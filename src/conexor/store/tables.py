@@ -30,7 +30,9 @@ __all__ = [
     "Base",
     "DatabaseAccessRow",
     "DatabaseRow",
+    "KeyToolsetRow",
     "OrgRow",
+    "ToolRow",
     "UserRow",
 ]
 
@@ -55,6 +57,7 @@ class UserRow(Base):
     org_id: Mapped[str] = mapped_column(ForeignKey("orgs.id"), index=True)
     email: Mapped[str] = mapped_column(String(320), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    role: Mapped[str] = mapped_column(String(16), default="admin", server_default="admin")
 
 
 class ApiKeyRow(Base):
@@ -146,3 +149,38 @@ class AgentTokenRow(Base):
     digest: Mapped[bytes] = mapped_column(LargeBinary(32))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class ToolRow(Base):
+    """A named or generated tool: its definition (JSON) and the toolsets it belongs to.
+
+    A generated tool stores only what was selected (table, filter columns);
+    its statement is rebuilt from the current schema and policy on every use.
+    """
+
+    __tablename__ = "tools"
+    __table_args__ = (UniqueConstraint("org_id", "name", name="uq_tools_org_name"),)
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    org_id: Mapped[str] = mapped_column(ForeignKey("orgs.id"), index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    kind: Mapped[str] = mapped_column(String(16))
+    database_id: Mapped[str] = mapped_column(
+        ForeignKey("databases.id", ondelete="CASCADE"), index=True
+    )
+    definition: Mapped[str] = mapped_column(Text)
+    toolsets: Mapped[str] = mapped_column(Text, default="[]")
+    created_by: Mapped[str] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class KeyToolsetRow(Base):
+    """The toolsets an API key is limited to; a key without rows sees every tool."""
+
+    __tablename__ = "key_toolsets"
+
+    api_key_id: Mapped[str] = mapped_column(
+        ForeignKey("api_keys.id", ondelete="CASCADE"), primary_key=True
+    )
+    toolset: Mapped[str] = mapped_column(String(64), primary_key=True)

@@ -10,12 +10,18 @@ import * as tools from "./page-tools.js";
 import * as audit from "./page-audit.js";
 import * as keys from "./page-keys.js";
 
+// Which roles see which page (the server enforces the same rules on every request).
 const PAGES = {
-  databases: { title: "Databases", module: databases },
-  tools: { title: "Tools", module: tools },
-  audit: { title: "Audit", module: audit },
-  keys: { title: "API keys", module: keys },
+  databases: { title: "Databases", module: databases, roles: ["admin", "member"] },
+  tools: { title: "Tools", module: tools, roles: ["admin", "member"] },
+  audit: { title: "Audit", module: audit, roles: ["admin", "auditor"] },
+  keys: { title: "API keys", module: keys, roles: ["admin", "member", "auditor"] },
 };
+
+function visiblePages() {
+  const role = session.whoami()?.role || "admin";
+  return Object.entries(PAGES).filter(([, page]) => page.roles.includes(role));
+}
 
 const main = document.getElementById("main");
 const nav = document.getElementById("nav");
@@ -23,18 +29,19 @@ const who = document.getElementById("who");
 
 function currentPage() {
   const name = location.hash.replace(/^#\/?/, "");
-  return PAGES[name] ? name : "databases";
+  const visible = visiblePages().map(([page]) => page);
+  return visible.includes(name) ? name : visible[0];
 }
 
 function renderNav(active) {
   nav.replaceChildren(
-    ...Object.entries(PAGES).map(([name, page]) =>
+    ...visiblePages().map(([name, page]) =>
       h("a", { href: `#/${name}`, class: name === active ? "active" : null, "aria-current": name === active ? "page" : null }, page.title),
     ),
   );
   const me = session.whoami();
   who.replaceChildren(
-    h("span", { class: "muted" }, `${me.user.email} · ${me.org.name} · key ${me.key_id}`),
+    h("span", { class: "muted" }, `${me.user.email} (${me.role}) · ${me.org.name} · key ${me.key_id}`),
     h("button", { type: "button", class: "link", id: "sign-out", onclick: signOut }, "Sign out"),
   );
 }
@@ -105,7 +112,7 @@ function renderSignIn() {
       const me = await api("GET", "/me", undefined, { apiKey: text });
       session.signIn(text, me, remember.checked);
       keyInput.value = "";
-      location.hash = "#/databases";
+      location.hash = `#/${currentPage()}`;
       route();
     } catch (error) {
       status.replaceChildren(notice("error", error.message));

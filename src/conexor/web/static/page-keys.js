@@ -92,7 +92,7 @@ async function rotateKey(main) {
     document.getElementById("keys-output").replaceChildren(
       shownOnce(`Rotated: ${moved.length} database(s) moved, key ${oldId} revoked. Your new API key`, newKey),
     );
-    document.getElementById("who").querySelector("span").textContent = `${me.user.email} · ${me.org.name} · key ${me.key_id}`;
+    document.getElementById("who").querySelector("span").textContent = `${me.user.email} (${me.role}) · ${me.org.name} · key ${me.key_id}`;
   } catch (error) {
     output.replaceChildren(notice("error", `Rotation stopped: ${error.message}`));
   }
