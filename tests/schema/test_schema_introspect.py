@@ -69,6 +69,9 @@ def test_sqlite_sample(sample_db: Path) -> None:
     view = _table(snap, "order_totals")
     assert [c.name for c in view.columns][:2] == ["order_id", "customer_id"]
     assert view.foreign_keys == ()
+    assert _table(snap, "orders").indexes == (("customer_id",), ("ordered_at",))
+    assert _table(snap, "products").indexes == (("category",),)
+    assert view.indexes == ()
 
     rows = describe(_table(snap, "orders"))["rows"]
     assert ["customer_id", "INTEGER", False, "FK -> customers.id", None, None] in rows  # type: ignore[operator]

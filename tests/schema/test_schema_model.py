@@ -118,3 +118,29 @@ def test_errors_tree() -> None:
     assert issubclass(MalformedSchema, SchemaError)
     assert issubclass(SchemaError, ConexorError)
     assert SchemaError.code == "schema_error"
+
+
+def test_indexes_are_optional_and_checked() -> None:
+    import pytest
+
+    from conexor.schema import MalformedSchema, Snapshot
+
+    table = {
+        "schema": None,
+        "name": "t",
+        "kind": "table",
+        "comment": None,
+        "columns": [
+            {"name": "a", "type": "INTEGER", "nullable": False, "default": None,
+             "comment": None, "primary_key": True},
+        ],
+        "foreign_keys": [],
+    }  # fmt: skip
+    snap = {"version": 1, "dialect": "sqlite", "default_schema": "main", "tables": [table]}
+    assert Snapshot.from_json(snap).tables[0].indexes == ()  # stored before indexes existed
+    with_index = {**snap, "tables": [{**table, "indexes": [["a"]]}]}
+    assert Snapshot.from_json(with_index).tables[0].indexes == (("a",),)
+    for bad, message in (([["zz"]], "index names a column"), ([[]], "at least one column")):
+        broken = {**snap, "tables": [{**table, "indexes": bad}]}
+        with pytest.raises(MalformedSchema, match=message):
+            Snapshot.from_json(broken)

@@ -106,3 +106,20 @@ def test_names_and_kinds() -> None:
     assert [column_kind(t) for t in ("BIGINT", "numeric(10,2)", "boolean", "tinyint(1)", "date", "timestamp with time zone", "DATETIME", "varchar(20)", "jsonb", "integer[]")] == [
         "integer", "number", "boolean", "boolean", "date", "timestamp", "timestamp", "string", None, None,
     ]  # fmt: skip
+
+
+def test_leading_index_columns_become_filters_and_denied_ones_vanish() -> None:
+    from dataclasses import replace
+
+    indexed = replace(ORDERS, indexes=(("country", "placed"), ("secret_note",)))
+    snapshot = Snapshot(dialect="postgresql", tables=(indexed,), default_schema="public")
+    tool = build_find_tool(
+        "find_orders", GeneratedSpec(table="orders"), snapshot, "postgresql", 500
+    )
+    names = [p.name for p in tool.parameters]
+    assert "country" in names and "secret_note" in names
+    assert "placed" not in names  # not a leading index column, not asked for
+    hidden = visible(snapshot, Policy(denied_columns=("orders.secret_note",)))
+    assert hidden.tables[0].indexes == (("country", "placed"),)
+    tool = build_find_tool("find_orders", GeneratedSpec(table="orders"), hidden, "postgresql", 500)
+    assert "secret_note" not in [p.name for p in tool.parameters]

@@ -15,6 +15,7 @@ import sqlalchemy
 from sqlalchemy.engine import Engine, Inspector, ObjectKind
 from sqlalchemy.engine.interfaces import (
     ReflectedForeignKeyConstraint,
+    ReflectedIndex,
     ReflectedPrimaryKeyConstraint,
     ReflectedTableComment,
     TableKey,
@@ -123,6 +124,7 @@ def _reflect_schema(
     pks: dict[TableKey, ReflectedPrimaryKeyConstraint] = {}
     fks: dict[TableKey, list[ReflectedForeignKeyConstraint]] = {}
     comments: dict[TableKey, ReflectedTableComment] = {}
+    indexes: dict[TableKey, list[ReflectedIndex]] = {}
     with contextlib.suppress(NotImplementedError):
         pks = inspector.get_multi_pk_constraint(schema=schema, filter_names=filter_names, kind=kind)
     with contextlib.suppress(NotImplementedError):
@@ -131,6 +133,8 @@ def _reflect_schema(
         comments = inspector.get_multi_table_comment(
             schema=schema, filter_names=filter_names, kind=kind
         )
+    with contextlib.suppress(NotImplementedError):
+        indexes = inspector.get_multi_indexes(schema=schema, filter_names=filter_names, kind=kind)
 
     out: list[Table] = []
     for name in filter_names:
@@ -164,9 +168,23 @@ def _reflect_schema(
                 comment=comments[key]["text"] if key in comments else None,
                 columns=cols,
                 foreign_keys=foreign_keys,
+                indexes=_plain_indexes(indexes.get(key, []), {c.name for c in cols}),
             )
         )
     return out
+
+
+def _plain_indexes(
+    reflected: list[ReflectedIndex], columns: set[str]
+) -> tuple[tuple[str, ...], ...]:
+    """Indexes over plain columns, in index order; expression indexes say nothing useful here."""
+    out: list[tuple[str, ...]] = []
+    for index in reflected:
+        names = tuple(n for n in index.get("column_names") or () if isinstance(n, str))
+        complete = len(names) == len(index.get("column_names") or ())
+        if names and complete and set(names) <= columns and names not in out:
+            out.append(names)
+    return tuple(out)
 
 
 def _qualify(schema: str | None, name: str, default: str | None) -> str:

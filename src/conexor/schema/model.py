@@ -68,7 +68,11 @@ class ForeignKey:
 
 @dataclass(frozen=True)
 class Table:
-    """A table or view with its columns (in database order) and foreign keys."""
+    """A table or view with its columns (in database order), foreign keys and indexes.
+
+    ``indexes`` lists each index's column names in index order (expression
+    indexes are left out); snapshots from before indexes were recorded have none.
+    """
 
     schema: str | None
     name: str
@@ -76,6 +80,7 @@ class Table:
     comment: str | None
     columns: tuple[Column, ...]
     foreign_keys: tuple[ForeignKey, ...]
+    indexes: tuple[tuple[str, ...], ...] = ()
 
     @property
     def qualified_name(self) -> str:
@@ -149,6 +154,7 @@ class Snapshot:
                         }
                         for fk in t.foreign_keys
                     ],
+                    "indexes": [list(index) for index in t.indexes],
                 }
                 for t in self.tables
             ],
@@ -251,8 +257,18 @@ def _foreign_key(d: object) -> ForeignKey:
     return fk
 
 
+def _index(v: object) -> tuple[str, ...]:
+    columns = _list(v, "table.indexes", MAX_COLUMNS, _column_name)
+    if not columns:
+        raise MalformedSchema("schema snapshot index must name at least one column")
+    return columns
+
+
 def _table(d: object) -> Table:
-    obj = _obj(d, "table", ("schema", "name", "kind", "comment", "columns", "foreign_keys"))
+    keys = ("schema", "name", "kind", "comment", "columns", "foreign_keys")
+    # "indexes" arrived later: snapshots stored (or agents running) before that lack it.
+    has_indexes = isinstance(d, Mapping) and "indexes" in d
+    obj = _obj(d, "table", (*keys, "indexes") if has_indexes else keys)
     kind = obj["kind"]
     if kind not in KINDS:
         raise MalformedSchema("schema snapshot field table.kind must be table or view")
@@ -266,6 +282,7 @@ def _table(d: object) -> Table:
         comment=_opt_text(obj["comment"], "table.comment", MAX_TEXT),
         columns=_list(obj["columns"], "table.columns", MAX_COLUMNS, _column),
         foreign_keys=_list(obj["foreign_keys"], "table.foreign_keys", MAX_COLUMNS, _foreign_key),
+        indexes=_list(obj["indexes"], "table.indexes", MAX_COLUMNS, _index) if has_indexes else (),
     )
     names = [c.name for c in table.columns]
     if len(set(names)) != len(names):
@@ -273,4 +290,7 @@ def _table(d: object) -> Table:
     for fk in table.foreign_keys:
         if not set(fk.columns) <= set(names):
             raise MalformedSchema("schema snapshot foreign key names a column the table lacks")
+    for index in table.indexes:
+        if not set(index) <= set(names):
+            raise MalformedSchema("schema snapshot index names a column the table lacks")
     return table

@@ -4,15 +4,17 @@ For a table the user selected, the generator reads only the stored schema
 snapshot as the database's policy lets callers see it (denied columns and
 tables are absent before generation starts) and builds:
 
-- one equality filter per key column (primary key, foreign key) and per
-  column the user named, plus ``<column>_min``/``<column>_max`` range
-  filters for numbers, dates and timestamps;
+- one equality filter per key column (primary key, foreign key), per
+  leading column of an index, and per column the user named, plus
+  ``<column>_min``/``<column>_max`` range filters for numbers, dates and
+  timestamps;
 - ``order_by`` (one of the table's columns), ``descending`` and ``limit``.
 
 Descriptions come from the database's table and column comments, and
 foreign keys are named in them, so the AI can follow a relation to the
-next ``find_`` tool. The schema snapshot has no index metadata yet, so
-"indexed" means key columns plus those the user lists as filters.
+next ``find_`` tool. Only an index's leading column counts as indexed: a
+filter on it alone can use the index. Snapshots taken before indexes were
+recorded have none; their tables filter on key columns and the user's list.
 
 The statement is rebuilt on every call from the filters the caller gave,
 with column and table names quoted from the snapshot and every value a
@@ -172,7 +174,13 @@ def build_find_tool(
                 f"tool {name!r}: table {table.qualified_name!r} has no column {wanted[:64]!r}"
             )
     references = _references(table)
-    keyed = {c.name for c in table.columns if c.primary_key} | set(references) | set(spec.filters)
+    indexed = {index[0] for index in table.indexes}
+    keyed = (
+        {c.name for c in table.columns if c.primary_key}
+        | set(references)
+        | indexed
+        | set(spec.filters)
+    )
     used: set[str] = set(_RESERVED)
     filters: list[_Filter] = []
     for column in table.columns:

@@ -51,4 +51,10 @@ def _without_denied(table: Table, snapshot: Snapshot, policy: Policy) -> Table:
         for entry in policy.denied_columns
         if entry.rsplit(".", 1)[0] in prefixes
     }
-    return replace(table, columns=tuple(c for c in table.columns if c.name not in denied))
+    # Keys and indexes over a denied column would name it: they go with the column.
+    return replace(
+        table,
+        columns=tuple(c for c in table.columns if c.name not in denied),
+        foreign_keys=tuple(fk for fk in table.foreign_keys if not denied & set(fk.columns)),
+        indexes=tuple(index for index in table.indexes if not denied & set(index)),
+    )
