@@ -104,7 +104,7 @@ class RedisBus:
     async def ping(self) -> bool:
         """Whether Redis answers now (readiness)."""
         try:
-            return bool(await cast("Awaitable[bool]", self._redis.ping()))
+            return bool(await self._redis.ping())
         except (RedisError, OSError):
             return False
 
@@ -120,9 +120,9 @@ class RedisBus:
         with contextlib.suppress(RedisError, OSError):
             key = _agents_key(database_id)
             if count:
-                await cast("Awaitable[int]", self._redis.hset(key, self.replica_id, str(count)))
+                await self._redis.hset(key, self.replica_id, str(count))
             else:
-                await cast("Awaitable[int]", self._redis.hdel(key, self.replica_id))
+                await self._redis.hdel(key, self.replica_id)
 
     async def holders(self, database_id: str) -> dict[str, int]:
         """Live replicas other than this one holding agents of ``database_id``, with counts."""
