@@ -24,7 +24,7 @@ from pydantic import ValidationError
 
 from conexor.sandbox import JsonValue, Policy
 from conexor.schema import Snapshot
-from conexor.store import DatabaseRecord, Databases, Principal
+from conexor.store import DatabaseRecord, Databases, NotFound, Principal
 from conexor.store.tools import ToolRecord, Tools
 from conexor.tools.catalog import BUILTIN_TOOLS, ToolSpec
 from conexor.tools.definition import BUILTIN_TOOLSET, ToolDefinition
@@ -36,6 +36,7 @@ from conexor.tools.visibility import visible
 __all__ = ["CatalogTool", "NamedQuery", "Registry", "input_schema"]
 
 log = logging.getLogger("conexor.tools")
+_BUILTIN_BY_NAME: Final = {spec.name: spec for spec in BUILTIN_TOOLS}
 
 _CACHE_SIZE: Final = 64
 
@@ -109,8 +110,27 @@ class Registry:
         return out
 
     def find(self, principal: Principal, name: str) -> CatalogTool | None:
-        """The tool called ``name`` if ``principal``'s key sees it."""
-        return next((t for t in self.for_key(principal) if t.spec.name == name), None)
+        """The tool called ``name`` if ``principal``'s key sees it (the same rules as for_key).
+
+        On every call, so it reads only what this one tool needs: a built-in
+        costs one lookup (the key's toolsets), a named tool three, and no other
+        tool is built.
+        """
+        limit = set(self._tools.key_toolsets(principal.key_id))
+        builtin = _BUILTIN_BY_NAME.get(name)
+        if builtin is not None:
+            if limit and BUILTIN_TOOLSET not in limit:
+                return None
+            return CatalogTool(builtin, "builtin", (BUILTIN_TOOLSET,))
+        try:
+            record = self._tools.get(principal.org_id, name)
+        except NotFound:
+            return None
+        if limit and not limit & set(record.toolsets):
+            return None
+        databases = self._databases.list_for_key(principal.org_id, principal.key_id)
+        database = next((d for d in databases if d.id == record.database_id), None)
+        return None if database is None else self._build(record, database)
 
     def visible_snapshot(self, database: DatabaseRecord) -> Snapshot:
         """The database's schema as its policy lets callers see it (cached per content)."""
