@@ -300,6 +300,8 @@ def test_security_headers_and_assets(live_server: LiveServer) -> None:
 def test_static_files_use_no_other_origin() -> None:
     """Every asset is ours: no URL to another origin, no eval, no innerHTML."""
     static = Path(__file__).parents[2] / "src" / "conexor" / "web" / "static"
+    names = {path.name for path in static.iterdir()}
+    assert {"index.html", "app.js", "envelope.js", "auditverify.js", "style.css"} <= names
     for path in static.iterdir():
         text = path.read_text("utf-8")
         for forbidden in (
