@@ -183,3 +183,42 @@ def test_explain_runs(pg_engine: Engine) -> None:
     result = run_query(pg_engine, "EXPLAIN SELECT * FROM items", "postgresql", Limits())
     assert result.columns == ["QUERY PLAN"]
     assert result.row_count >= 1
+
+
+def _terminate_sandbox_sessions(database: str) -> int:
+    with psycopg.connect(
+        host=PG_HOST, port=PG_PORT, user="postgres", dbname="postgres", autocommit=True
+    ) as conn:
+        rows = conn.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+            " WHERE datname = %s AND application_name = 'conexor'",
+            (database,),
+        ).fetchall()
+        return len(rows)
+
+
+def test_pooled_connection_killed_while_idle_is_replaced(
+    pg_engine: Engine, pg_database: str
+) -> None:
+    # Pooled connections are not pinged before use: the first round trip finds
+    # the dead one before any SQL of the call was sent, and a fresh one runs it.
+    first = run_query(pg_engine, "SELECT 1 AS one", "postgresql", Limits())
+    assert first.rows == [[1]]
+    assert _terminate_sandbox_sessions(pg_database) >= 1
+    again = run_query(pg_engine, "SELECT 2 AS two", "postgresql", Limits())
+    assert again.rows == [[2]]
+
+
+def test_session_state_is_reset_between_calls(pg_engine: Engine) -> None:
+    # A session setting changed by a query never reaches the next call (rollback, DISCARD ALL).
+    set_it = _execute(
+        pg_engine,
+        "SELECT set_config('application_name', 'changed', false)",
+        "postgresql",
+        Limits(),
+    )
+    assert set_it.rows == [["changed"]]
+    after = run_query(
+        pg_engine, "SELECT current_setting('application_name') AS a", "postgresql", Limits()
+    )
+    assert after.rows == [["conexor"]]

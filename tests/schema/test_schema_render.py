@@ -121,4 +121,25 @@ def test_as_text_respects_max_chars(max_chars: int) -> None:
         lines = text.splitlines()
         shown = len(lines) - 3
         assert lines[-1] == f"({shown} of 500 rows shown; text limited to {max_chars} characters)"
-        assert lines[-2].startswith(f"{shown - 1:>3}  user{shown - 1}@")
+        # Widths come from the rows that could fit, not from all 500.
+        assert lines[-2].lstrip().startswith(f"{shown - 1}  user{shown - 1}@")
+        assert len(lines[-2]) - len(lines[-2].lstrip()) <= 1
+
+
+def test_as_text_renders_only_rows_that_can_fit() -> None:
+    """A huge result costs what its text shows: rows past the limit are never rendered."""
+    seen: list[int] = []
+
+    class Cell:
+        def __init__(self, i: int) -> None:
+            self.i = i
+
+        def __str__(self) -> str:
+            seen.append(self.i)
+            return f"value-{self.i}"
+
+    rows = [[Cell(i)] for i in range(100_000)]
+    text = as_text({"columns": ["v"], "rows": rows, "row_count": len(rows)}, max_chars=500)
+    assert len(text) <= 500
+    assert text.endswith("characters)")
+    assert len(seen) < 100

@@ -40,14 +40,14 @@ log = logging.getLogger("conexor.cluster")
 ALIVE_S = 10.0
 _REFRESH_S = 2.0
 _INVALIDATE = "cnx:invalidate"
-_KINDS = frozenset({"key", "agent_token", "database", "catalog"})
+_KINDS = frozenset({"key", "agent_token", "database", "catalog", "store"})
 
 
 @dataclass(frozen=True)
 class Invalidation:
     """A change every replica must apply to its caches and connections at once."""
 
-    kind: Literal["key", "agent_token", "database", "catalog"]
+    kind: Literal["key", "agent_token", "database", "catalog", "store"]
     id: str
 
 

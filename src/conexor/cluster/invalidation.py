@@ -1,10 +1,11 @@
 """Apply a revocation, removal or catalog change here and announce it to every other replica.
 
-Authentication reads the store on every request, so a revoked key is refused
-everywhere at once; what lingers per replica is derived state — cached KEKs,
-pooled engines holding decrypted URLs, agent connections. Each change is
-applied locally first (so this replica never waits on Redis) and then
-published, and every replica applies it on receipt, well within a second.
+What lingers per replica is derived state: the short-lived read cache of
+keys, toolsets and databases, cached KEKs, pooled engines holding decrypted
+URLs, agent connections. Each change is applied locally first (so this
+replica never waits on Redis) and then published, and every replica applies
+it on receipt, well within a second. Every kind of change drops the whole read
+cache; ``store`` says only that (any state-changing REST request sends it).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from conexor.cluster.bus import Invalidation, RedisBus
 from conexor.cluster.catalog import ClusterCatalogNotifier
 from conexor.server.agenthub import AgentHub
 from conexor.server.cloud import CloudBackends
+from conexor.store.readcache import ReadCache
 
 __all__ = ["Invalidator"]
 
@@ -32,7 +34,9 @@ class Invalidator:
         hub: AgentHub,
         bus: RedisBus | None,
         catalog: ClusterCatalogNotifier | None = None,
+        cache: ReadCache | None = None,
     ) -> None:
+        self._cache = cache
         self._backends = backends
         self._hub = hub
         self._bus = bus
@@ -42,6 +46,8 @@ class Invalidator:
 
     async def apply(self, change: Invalidation) -> None:
         """Forget, on this replica, everything derived from the changed object."""
+        if self._cache is not None:
+            self._cache.clear()
         if change.kind == "key":
             self._backends.forget_key(change.id)
         elif change.kind == "agent_token":
@@ -60,6 +66,6 @@ class Invalidator:
         try:
             await self._bus.publish(change)
         except (RedisError, OSError):
-            # The store already refuses the key or token everywhere; what is left
-            # elsewhere is cached state that expires on its own (KEK TTL, idle engines).
+            # What is left elsewhere expires on its own: the read cache within a
+            # second, KEKs at their TTL, engines when idle.
             log.error("could not announce a %s change on the cluster bus", change.kind)

@@ -26,7 +26,11 @@ class ApiKeyVerifier:
         """Return the caller's token, or None (the SDK answers 401) for any failure."""
         client = client_address.get()
         try:
-            caller = await anyio.to_thread.run_sync(self._authenticator.authenticate, token, client)
+            caller = self._authenticator.authenticate_cached(token, client)
+            if caller is None:  # not in the read cache: the store is read in a worker thread
+                caller = await anyio.to_thread.run_sync(
+                    self._authenticator.authenticate, token, client
+                )
         except AuthError:
             return None
         p = caller.principal

@@ -80,7 +80,7 @@ def build_mcp_server(
     ) -> types.ListToolsResult:
         caller = current_caller()
         notifier.remember(caller.principal.org_id, ctx)
-        catalog = await anyio.to_thread.run_sync(registry.for_key, caller.principal)
+        catalog = await registry.for_key(caller.principal)
         return types.ListToolsResult(
             tools=[
                 types.Tool(
@@ -117,7 +117,7 @@ def build_mcp_server(
         error_code: str | None = None
         result: types.CallToolResult
         try:
-            tool = await anyio.to_thread.run_sync(registry.find, caller.principal, params.name)
+            tool = await registry.find(caller.principal, params.name)
             if tool is None:
                 raise InvalidArguments(f"unknown tool {params.name[:64]!r}; call tools/list")
             if tool.kind == "builtin":

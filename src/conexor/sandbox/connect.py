@@ -88,12 +88,16 @@ def create_database_engine(
         "pool_timeout": connect_timeout_s,
     }
     if dialect == "postgresql":
+        # No ping per checkout: the executor replaces a connection found dead.
+        pooling["pool_pre_ping"] = False
         return create_engine(
             target,
             connect_args={
                 # libpq takes whole seconds; round up so a small value never means "forever".
                 "connect_timeout": max(1, math.ceil(connect_timeout_s)),
                 "application_name": "conexor",
+                # Every session ends with DISCARD ALL, which drops prepared statements.
+                "prepare_threshold": None,
             },
             **pooling,
         )

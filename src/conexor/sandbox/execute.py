@@ -8,7 +8,7 @@ The layers, in order (docs/sandbox.md explains each):
 2. The statement runs inside a read-only transaction with a server-side
    timeout:
 
-   - PostgreSQL: ``SET TRANSACTION READ ONLY`` (then checked), and
+   - PostgreSQL: ``BEGIN TRANSACTION READ ONLY`` (then checked), and
      ``statement_timeout``, ``lock_timeout`` and
      ``idle_in_transaction_session_timeout`` set locally. The same round trip
      asks the catalog whether a built-in the query calls without a schema is
@@ -17,8 +17,12 @@ The layers, in order (docs/sandbox.md explains each):
      The SQL goes over
      the extended protocol (psycopg's ``stream``), whose Parse message holds
      exactly one statement, so ``SELECT 1; DELETE ...`` cannot reach the
-     server even if validation were bypassed. Rows arrive one by one, so a
-     huge result is never buffered; stopping early cancels the rest.
+     server even if validation were bypassed. Rows arrive in chunks no
+     larger than the row cap needs, so a huge result is never buffered;
+     stopping early cancels the rest. Opening and checking the transaction
+     is one pipelined round trip, the query another, and the rollback with
+     the reset a third; pooled connections are not pinged first (one found
+     dead before the query is sent is replaced once).
    - MySQL/MariaDB: ``SET SESSION TRANSACTION READ ONLY`` (DDL commits
      implicitly, leaving any transaction) and ``START TRANSACTION READ
      ONLY``; on MariaDB the query is
@@ -68,6 +72,7 @@ from sqlalchemy import Engine
 from conexor.sandbox.connect import CONNECT_ERRORS, connection_error
 from conexor.sandbox.dialects import Dialect
 from conexor.sandbox.errors import (
+    DatabaseUnreachable,
     QueryFailed,
     QueryRejected,
     QueryTimeout,
@@ -87,6 +92,9 @@ __all__ = ["QueryResult", "run_query"]
 _PG_TIMEOUT_STATES: Final = frozenset({"57014", "55P03"})
 _MYSQL_TIMEOUT_ERRNOS: Final = frozenset({1969, 3024})
 _FETCH_CHUNK: Final = 100
+_PG_CHUNK_ROWS: Final = 500
+# One encoder for every row: json.dumps with options builds a new one per call.
+_encode_row: Final = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 _SQLITE_PROGRESS_STEPS: Final = 1000
 
 
@@ -139,7 +147,7 @@ class _Collector:
             self.truncated = True
             return False
         safe = json_safe_row(row)
-        size = len(json.dumps(safe, ensure_ascii=False, separators=(",", ":")).encode("utf-8"))
+        size = len(_encode_row(safe).encode("utf-8"))
         if self.size + size > self.limits.max_bytes:
             self.truncated = True
             return False
@@ -175,23 +183,34 @@ def _execute(
     Private on purpose: only :func:`run_query` calls it, after :func:`check`.
     Tests call it directly to prove the execution layer holds on its own.
     """
-    try:
-        raw = engine.raw_connection()
-    except CONNECT_ERRORS as exc:
-        raise connection_error(exc) from None
-    lease = _Lease()
-    try:
-        driver = raw.driver_connection
-        if dialect == "postgresql":
-            assert isinstance(driver, psycopg.Connection)
-            return _run_postgres(driver, sql, limits, lease, facts or PgFacts(), params)
-        if dialect == "mysql":
-            assert isinstance(driver, pymysql.connections.Connection)
-            return _run_mysql(driver, sql, limits, lease, params)
-        assert isinstance(driver, sqlite3.Connection)
-        return _run_sqlite(driver, sql, limits, params)
-    finally:
-        _release(raw, lease)
+    # PostgreSQL connections are not pinged when taken from the pool (a round
+    # trip per call); one found dead before anything ran is replaced once.
+    for attempt in (1, 2):
+        try:
+            raw = engine.raw_connection()
+        except CONNECT_ERRORS as exc:
+            raise connection_error(exc) from None
+        lease = _Lease()
+        try:
+            driver = raw.driver_connection
+            if dialect == "postgresql":
+                assert isinstance(driver, psycopg.Connection)
+                return _run_postgres(driver, sql, limits, lease, facts or PgFacts(), params)
+            if dialect == "mysql":
+                assert isinstance(driver, pymysql.connections.Connection)
+                return _run_mysql(driver, sql, limits, lease, params)
+            assert isinstance(driver, sqlite3.Connection)
+            return _run_sqlite(driver, sql, limits, params)
+        except _StaleConnection:
+            if attempt == 2:
+                raise DatabaseUnreachable() from None
+        finally:
+            _release(raw, lease)
+    raise AssertionError("unreachable")
+
+
+class _StaleConnection(Exception):
+    """The pooled connection failed before the query was sent."""
 
 
 def _release(raw: Any, lease: _Lease) -> None:
@@ -200,9 +219,10 @@ def _release(raw: Any, lease: _Lease) -> None:
         if lease.reusable:
             try:
                 driver = raw.driver_connection
-                driver.rollback()
                 if isinstance(driver, psycopg.Connection):
                     _reset_postgres(driver)
+                else:
+                    driver.rollback()
             except (psycopg.Error, pymysql.err.MySQLError, sqlite3.Error, OSError):
                 lease.reusable = False
         if not lease.reusable:
@@ -247,12 +267,14 @@ _PG_SETUP: Final = (
 
 
 def _reset_postgres(conn: psycopg.Connection[Any]) -> None:
-    """Return the session to its initial state (DISCARD ALL cannot run in a transaction)."""
-    conn.autocommit = True
-    try:
+    """End the transaction and return the session to its initial state: one round trip."""
+    if not conn.autocommit:
+        conn.rollback()
+        conn.autocommit = True
+    with conn.pipeline():
+        if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+            conn.execute("ROLLBACK")
         conn.execute("DISCARD ALL")
-    finally:
-        conn.autocommit = False
 
 
 def _shadow_rejection(shadowed: list[str] | None, domains: list[str] | None) -> None:
@@ -279,39 +301,37 @@ def _run_postgres(
     facts: PgFacts,
     params: Sequence[JsonValue] | None = None,
 ) -> QueryResult:
+    """Three round trips: begin and check, the query, roll back and reset.
+
+    The connection runs in autocommit mode and the transaction is opened
+    explicitly, so the first and last steps each go out as one pipeline.
+    """
     timeout = f"{max(1, round(limits.timeout_s * 1000))}ms"
     collector = _Collector(limits)
     try:
-        # Start from a fresh transaction: a pool ping may have opened one, and
-        # SET TRANSACTION only binds the transaction it runs in.
-        conn.rollback()
-        if conn.autocommit:
-            conn.autocommit = False
-        with conn.cursor() as cur:
-            cur.execute("SET TRANSACTION READ ONLY")
-            cur.execute(
-                _PG_SETUP,
-                {"timeout": timeout, "calls": sorted(facts.calls), "types": sorted(facts.types)},
-            )
-            settings = cur.fetchone()
-            if settings is None or settings[0] != "on":
-                lease.reusable = False
-                raise QueryFailed("25000")
-            _shadow_rejection(settings[4], settings[5])
-        # stream() always uses the extended protocol and single-row mode; a
-        # RawCursor sends $n placeholders as written and the values in Bind.
+        _enter_read_only(conn, timeout, facts, lease)
+    except psycopg.Error as exc:
+        if exc.sqlstate is None:
+            # Nothing ran yet: a connection that died while pooled is retried once.
+            lease.reusable = False
+            raise _StaleConnection() from None
+        raise _driver_error(exc, limits) from None
+    try:
+        # stream() always uses the extended protocol; a RawCursor sends $n
+        # placeholders as written and the values in Bind. Rows arrive in chunks
+        # no larger than the row cap allows, and closing early cancels the rest.
         runner: psycopg.Cursor[Any] = conn.cursor() if params is None else psycopg.RawCursor(conn)
+        chunk = max(1, min(limits.max_rows + 1, _PG_CHUNK_ROWS))
         with runner:
             stream = cast(
                 Generator[Any, None, None],
-                runner.stream(sql) if params is None else runner.stream(sql, list(params)),
+                runner.stream(sql, None if params is None else list(params), size=chunk),
             )
             try:
                 for row in stream:
                     if not collector.add(row):
                         break
             finally:
-                # Closing early cancels the statement and drains what was sent.
                 stream.close()
             if runner.description is None:
                 # A stream that yields no rows leaves no description behind.
@@ -321,6 +341,27 @@ def _run_postgres(
         if exc.sqlstate is None:
             lease.reusable = False
         raise _driver_error(exc, limits) from None
+
+
+def _enter_read_only(
+    conn: psycopg.Connection[Any], timeout: str, facts: PgFacts, lease: _Lease
+) -> None:
+    """Open a read-only transaction, set its timeouts and run the catalog checks: one round trip."""
+    if not conn.autocommit:
+        conn.rollback()  # a connection new to the sandbox may hold a pool ping's transaction
+        conn.autocommit = True
+    with conn.cursor() as cur:
+        with conn.pipeline():
+            cur.execute("BEGIN TRANSACTION READ ONLY")
+            cur.execute(
+                _PG_SETUP,
+                {"timeout": timeout, "calls": sorted(facts.calls), "types": sorted(facts.types)},
+            )
+        settings = cur.fetchone()
+    if settings is None or settings[0] != "on":
+        lease.reusable = False
+        raise QueryFailed("25000")
+    _shadow_rejection(settings[4], settings[5])
 
 
 def _pg_columns(conn: psycopg.Connection[Any], sql: str) -> list[str]:

@@ -9,6 +9,7 @@ Pure functions: values in, values out.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 
 from conexor.schema.model import Snapshot, Table
@@ -19,6 +20,16 @@ __all__ = ["MAX_CELL_CHARS", "as_text", "describe", "table_list"]
 MAX_CELL_CHARS = 200
 
 _ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    ch = match.group()
+    return _ESCAPES.get(ch, f"\\x{ord(ch):02x}")
+
+
+# One encoder for every cell: json.dumps with options builds a new one per call.
+_compact = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), default=str).encode
 
 
 def table_list(snapshot: Snapshot) -> dict[str, object]:
@@ -73,14 +84,11 @@ def _cell(value: object) -> str:
     if isinstance(value, str):
         text = value
     elif isinstance(value, list | dict):
-        text = json.dumps(value, ensure_ascii=False, separators=(",", ":"), default=str)
+        text = _compact(value)
     else:
         text = str(value)
     # One row per line: control characters would break the alignment.
-    text = "".join(
-        _ESCAPES.get(ch, f"\\x{ord(ch):02x}") if ord(ch) < 0x20 or ord(ch) == 0x7F else ch
-        for ch in text
-    )
+    text = _CONTROL.sub(_escape, text)
     if len(text) > MAX_CELL_CHARS:
         text = text[: MAX_CELL_CHARS - 1] + "…"
     return text
@@ -98,12 +106,26 @@ def as_text(result: Mapping[str, object], *, max_chars: int = 8000) -> str:
     ``max_chars``; when rows do not fit, a closing note says how many are shown.
     """
     columns = [str(c) for c in _seq(result.get("columns"))]
-    rows = [list(_seq(r)) for r in _seq(result.get("rows"))]
-    row_count = result.get("row_count", len(rows))
-    total = row_count if isinstance(row_count, int) else len(rows)
+    all_rows = _seq(result.get("rows"))
+    row_count = result.get("row_count", len(all_rows))
+    total = row_count if isinstance(row_count, int) else len(all_rows)
     truncated = result.get("truncated") is True
 
-    cells = [[_cell(v) for v in row] for row in rows]
+    # Render only the rows that could still fit: padding only adds spaces, so a
+    # line is at least as long as its unpadded cells joined and stripped. Widths
+    # and alignment come from these rows, so a long result costs what its text
+    # shows.
+    rows: list[list[object]] = []
+    cells: list[list[str]] = []
+    least = 0
+    for raw in all_rows:
+        row = list(_seq(raw))
+        texts = [_cell(v) for v in row]
+        least += len("  ".join(texts).rstrip()) + 1
+        if least > max_chars and rows:
+            break
+        rows.append(row)
+        cells.append(texts)
     widths = [len(c) for c in columns]
     for row in cells:
         for i, text in enumerate(row[: len(widths)]):
@@ -129,7 +151,7 @@ def as_text(result: Mapping[str, object], *, max_chars: int = 8000) -> str:
     footer = f"({total} {plural}{', truncated: more rows exist' if truncated else ''})"
 
     text = "\n".join([*head, *body, footer])
-    if len(text) <= max_chars:
+    if len(rows) == len(all_rows) and len(text) <= max_chars:
         return text
 
     # Keep whole rows while they fit with the note; the note is sized for the

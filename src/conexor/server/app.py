@@ -9,8 +9,9 @@ from __future__ import annotations
 import functools
 import logging
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from typing import Final
 
 import anyio
 import anyio.to_thread
@@ -21,12 +22,12 @@ from mcp.server.auth.settings import AuthSettings
 from mcp.server.transport_security import TransportSecuritySettings
 from sqlalchemy import Engine, text
 from sqlalchemy.exc import SQLAlchemyError
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from conexor import __version__
 from conexor.backends import Backend
 from conexor.backends.agent import AgentBackend
-from conexor.cluster import ClusterCatalogNotifier, Invalidator, JobRouter, RedisBus
+from conexor.cluster import ClusterCatalogNotifier, Invalidation, Invalidator, JobRouter, RedisBus
 from conexor.config import ConfigError, Settings
 from conexor.crypto import KekCache
 from conexor.errors import ConexorError
@@ -58,6 +59,7 @@ from conexor.store import (
     open_store_engine,
 )
 from conexor.store.leader import try_leadership
+from conexor.store.readcache import ReadCache
 from conexor.store.tools import Tools
 from conexor.tools.builtin import BuiltinTools
 from conexor.tools.registry import Registry
@@ -81,7 +83,10 @@ def create_app(settings: Settings) -> FastAPI:
     metrics = Metrics()
     audit = MeteredAuditLog(store, metrics)
     limiter = FailureLimiter(settings.auth_failures_per_minute)
-    authenticator = Authenticator(accounts, settings.pepper, limiter)
+    # Rows every call reads (key, toolsets, databases, tools), for at most a
+    # second; any change drops them here and on every replica (Invalidator).
+    cache = ReadCache()
+    authenticator = Authenticator(accounts, settings.pepper, limiter, cache)
     pool = EnginePool(settings.engine_idle_s)
     backends = CloudBackends(
         KekCache(ttl_s=settings.kek_cache_ttl_s),
@@ -103,7 +108,7 @@ def create_app(settings: Settings) -> FastAPI:
     jobs = JobRouter(hub, bus)
     # Tool-list changes reach the MCP clients of every replica, through the invalidator.
     notifier = ClusterCatalogNotifier()
-    invalidator = Invalidator(backends, hub, bus, notifier)
+    invalidator = Invalidator(backends, hub, bus, notifier, cache)
     notifier.connect(invalidator.announce)
     if bus is not None:
         bus.on_job(jobs.run_forwarded)
@@ -122,15 +127,16 @@ def create_app(settings: Settings) -> FastAPI:
         return await backends.resolve(caller, record)
 
     hash_key = functools.cache(accounts.query_hash_key)
-    tools = BuiltinTools(databases, resolve_backend, hash_key)
     # Named and generated tools: stored per org, listed per key, changes announced.
     named_tools = Tools(store)
-    registry = Registry(named_tools, databases)
+    registry = Registry(named_tools, databases, cache)
+    tools = BuiltinTools(registry, resolve_backend, hash_key)
 
     async def catalog_changed(org_id: str) -> None:
         await notifier.tools_changed(org_id)
 
     async def schema_changed(database_id: str) -> None:
+        await invalidator.announce(Invalidation("store", database_id))
         record = await anyio.to_thread.run_sync(databases.get_by_id, database_id)
         await notifier.tools_changed(record.org_id)
 
@@ -270,7 +276,11 @@ def create_app(settings: Settings) -> FastAPI:
         )
 
     mount_dashboard(app)
-    app.add_middleware(_Edge, authenticator=authenticator)
+    app.add_middleware(
+        _Edge,
+        authenticator=authenticator,
+        on_write=functools.partial(invalidator.announce, Invalidation("store", "rest")),
+    )
     app.add_middleware(SecurityHeaders)  # outermost: rate-limit refusals get the headers too
     app.mount("/", mcp_app)  # last: it matches every path; serves /mcp
     return app
@@ -325,11 +335,18 @@ async def _reap_idle_engines(pool: EnginePool, idle_s: float) -> None:
 
 
 class _Edge:
-    """Outermost ASGI layer: note the client address and refuse rate-limited clients on /mcp."""
+    """Outermost ASGI layer: note the client address, refuse rate-limited clients on /mcp,
+    and drop cached store reads when a REST request changed the store."""
 
-    def __init__(self, app: ASGIApp, authenticator: Authenticator) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        authenticator: Authenticator,
+        on_write: Callable[[], Awaitable[None]],
+    ) -> None:
         self.app = app
         self._authenticator = authenticator
+        self._on_write = on_write
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "http":
@@ -347,4 +364,21 @@ class _Edge:
                     )
                     await response(scope, receive, send)
                     return
+            elif scope["path"].startswith("/api/") and scope["method"] not in _READS:
+                await self.app(scope, receive, self._after_write(send))
+                return
         await self.app(scope, receive, send)
+
+    def _after_write(self, send: Send) -> Send:
+        """Drop the read caches before the response starts, so the caller's next
+        request already sees its change (on every replica within a second)."""
+
+        async def wrapped(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                await self._on_write()
+            await send(message)
+
+        return wrapped
+
+
+_READS: Final = frozenset({"GET", "HEAD", "OPTIONS"})

@@ -76,20 +76,20 @@ def build_tools_router(deps: ToolsDeps, caller: Any) -> APIRouter:
     @router.get("/tools")
     async def list_tools(who: Caller) -> dict[str, Any]:
         """The tools this key sees (built-in, named, generated), with kind and toolsets."""
-        catalog = await anyio.to_thread.run_sync(deps.registry.for_key, who.principal)
+        catalog = await deps.registry.for_key(who.principal)
         limit = await anyio.to_thread.run_sync(deps.tools.key_toolsets, who.principal.key_id)
         return {"tools": [_summary(t) for t in catalog], "key_toolsets": list(limit)}
 
     @router.get("/tools/budget")
     async def budget(who: Caller) -> dict[str, Any]:
         """Estimated tokens of the tool list this key's MCP client receives."""
-        catalog = await anyio.to_thread.run_sync(deps.registry.for_key, who.principal)
+        catalog = await deps.registry.for_key(who.principal)
         return tool_budget([_as_listed(t) for t in catalog])
 
     @router.get("/tools/{name}")
     async def show_tool(who: Caller, name: str) -> dict[str, Any]:
         """One tool: its definition (or generation spec), parameters and input schema."""
-        tool = await anyio.to_thread.run_sync(deps.registry.find, who.principal, name)
+        tool = await deps.registry.find(who.principal, name)
         if tool is None:
             raise NotFound(f"unknown tool {name[:64]!r}")
         out = _summary(tool)

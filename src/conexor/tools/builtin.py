@@ -7,20 +7,19 @@ is rejected or fails.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from conexor.audit.queryhash import query_hash
 from conexor.backends import Backend
-from conexor.sandbox import Policy, QueryRejected, check
-from conexor.schema import Snapshot, describe, search, table_list
+from conexor.sandbox import QueryRejected, check
+from conexor.schema import describe, search, table_list
 from conexor.server.auth import Authenticated
-from conexor.store import DatabaseRecord, Databases, NotFound
+from conexor.store import DatabaseRecord, NotFound
 from conexor.store.databases import Mode
 from conexor.tools.arguments import InvalidArguments
-from conexor.tools.visibility import visible
+from conexor.tools.registry import Registry
 
 __all__ = ["BuiltinTools", "CallFacts", "ToolOutput"]
 
@@ -49,11 +48,11 @@ class BuiltinTools:
 
     def __init__(
         self,
-        databases: Databases,
+        registry: Registry,
         resolve_backend: ResolveBackend,
         query_hash_key: Callable[[str], bytes],
     ) -> None:
-        self._databases = databases
+        self._registry = registry
         self._resolve_backend = resolve_backend
         self._query_hash_key = query_hash_key
 
@@ -62,20 +61,20 @@ class BuiltinTools:
     ) -> ToolOutput:
         """Dispatch to the named tool; arguments were validated against its schema."""
         if name == "list_databases":
-            return self._list_databases(caller, facts)
+            return await self._list_databases(caller, facts)
+        if name == "query":
+            return await self._query(caller, args, facts)
+        record = await self._database(caller, args["database"], facts)
+        views = self._registry.views(record)
         if name == "list_tables":
-            snapshot = _visible(self._database(caller, args["database"], facts))
-            facts.row_count = len(snapshot.tables)
-            return ToolOutput(table_list(snapshot))
+            facts.row_count = len(views.visible.tables)
+            return ToolOutput(table_list(views.visible))
         if name == "search_schema":
-            found = search(
-                _visible(self._database(caller, args["database"], facts)), args["pattern"]
-            )
+            found = search(views.visible, args["pattern"])
             facts.row_count = len(found["rows"])  # type: ignore[arg-type]
             return ToolOutput(found)
         if name == "describe_table":
-            record = self._database(caller, args["database"], facts)
-            table = _visible(record).find_table(args["table"])
+            table = views.visible.find_table(args["table"])
             if table is None:
                 raise NotFound(
                     f"unknown table {args['table'][:80]!r} in database {record.name!r}; "
@@ -83,16 +82,16 @@ class BuiltinTools:
                 )
             facts.row_count = len(table.columns)
             return ToolOutput(describe(table))
-        if name == "query":
-            return await self._query(caller, args, facts)
         raise InvalidArguments(f"unknown tool {name[:64]!r}")
 
-    def _list_databases(self, caller: Authenticated, facts: CallFacts) -> ToolOutput:
-        records = self._databases.list_for_key(caller.principal.org_id, caller.principal.key_id)
-        rows: list[list[Any]] = [
-            [r.name, r.dialect, r.mode, len(_snapshot(r).tables), _policy(r).max_rows]
-            for r in records
-        ]
+    async def _list_databases(self, caller: Authenticated, facts: CallFacts) -> ToolOutput:
+        records = await self._registry.databases_for(caller.principal)
+        rows: list[list[Any]] = []
+        for r in records:
+            views = self._registry.views(r)
+            rows.append(
+                [r.name, r.dialect, r.mode, len(views.snapshot.tables), views.policy.max_rows]
+            )
         facts.row_count = len(rows)
         return ToolOutput(
             {
@@ -103,26 +102,24 @@ class BuiltinTools:
             }
         )
 
-    def _database(self, caller: Authenticated, name: str, facts: CallFacts) -> DatabaseRecord:
+    async def _database(self, caller: Authenticated, name: str, facts: CallFacts) -> DatabaseRecord:
         facts.database = name
-        try:
-            record = self._databases.get_for_key(
-                caller.principal.org_id, caller.principal.key_id, name
-            )
-        except NotFound:
+        records = await self._registry.databases_for(caller.principal)
+        record = next((r for r in records if r.name == name), None)
+        if record is None:
             raise NotFound(
                 f"unknown database {name[:64]!r}; call list_databases to see what this key may use"
-            ) from None
+            )
         facts.mode = record.mode
         return record
 
     async def _query(
         self, caller: Authenticated, args: Mapping[str, Any], facts: CallFacts
     ) -> ToolOutput:
-        record = self._database(caller, args["database"], facts)
+        record = await self._database(caller, args["database"], facts)
         sql: str = args["sql"]
-        policy = _policy(record)
-        snapshot = _snapshot(record)
+        views = self._registry.views(record)
+        policy, snapshot = views.policy, views.snapshot
         verdict = check(sql, record.dialect, policy, snapshot)
         facts.query_hash = query_hash(
             verdict.normalized or sql.strip(), self._query_hash_key(caller.principal.org_id)
@@ -141,16 +138,3 @@ class BuiltinTools:
                 "truncated": result.truncated,
             }
         )
-
-
-def _snapshot(record: DatabaseRecord) -> Snapshot:
-    return Snapshot.from_json(json.loads(record.schema_json))
-
-
-def _visible(record: DatabaseRecord) -> Snapshot:
-    """The schema as this database's policy lets callers see it."""
-    return visible(_snapshot(record), _policy(record))
-
-
-def _policy(record: DatabaseRecord) -> Policy:
-    return Policy.from_json(json.loads(record.policy_json))

@@ -1,8 +1,9 @@
 """The tool list one API key sees: built-ins, then its organisation's named and generated tools.
 
-Built per request from the store, so a saved tool, a removed database, a
-new policy or a re-introspected schema shows in the very next
-``tools/list`` without a restart. A key sees a stored tool only when it may
+Built per request from the store reads (served from the short-lived read
+cache, which every change drops), so a saved tool, a removed database, a new
+policy or a re-introspected schema shows in the very next ``tools/list``
+without a restart. A key sees a stored tool only when it may
 use the tool's database; a key limited to toolsets sees only the tools in
 them (the built-in tools form the toolset ``builtin``).
 
@@ -24,7 +25,8 @@ from pydantic import ValidationError
 
 from conexor.sandbox import JsonValue, Policy
 from conexor.schema import Snapshot
-from conexor.store import DatabaseRecord, Databases, NotFound, Principal
+from conexor.store import DatabaseRecord, Databases, Principal
+from conexor.store.readcache import ReadCache
 from conexor.store.tools import ToolRecord, Tools
 from conexor.tools.catalog import BUILTIN_TOOLS, ToolSpec
 from conexor.tools.definition import BUILTIN_TOOLSET, ToolDefinition
@@ -33,7 +35,7 @@ from conexor.tools.generated import FindTool, GeneratedSpec, build_find_tool
 from conexor.tools.params import Parameter, parameter_schema
 from conexor.tools.visibility import visible
 
-__all__ = ["CatalogTool", "NamedQuery", "Registry", "input_schema"]
+__all__ = ["CatalogTool", "DatabaseViews", "NamedQuery", "Registry", "input_schema"]
 
 log = logging.getLogger("conexor.tools")
 _BUILTIN_BY_NAME: Final = {spec.name: spec for spec in BUILTIN_TOOLS}
@@ -63,6 +65,15 @@ class NamedQuery:
 
 
 @dataclass(frozen=True)
+class DatabaseViews:
+    """A database's stored policy and schema, parsed: what every call on it needs."""
+
+    policy: Policy
+    snapshot: Snapshot
+    visible: Snapshot
+
+
+@dataclass(frozen=True)
 class CatalogTool:
     """One tool a caller may see and call."""
 
@@ -86,21 +97,22 @@ def input_schema(parameters: Sequence[Parameter]) -> dict[str, Any]:
 class Registry:
     """Builds each caller's tool list from the store."""
 
-    def __init__(self, tools: Tools, databases: Databases) -> None:
+    def __init__(self, tools: Tools, databases: Databases, cache: ReadCache | None = None) -> None:
         self._tools = tools
         self._databases = databases
-        self._snapshots: OrderedDict[tuple[str, int, int], Snapshot] = OrderedDict()
+        self._cache = cache or ReadCache(ttl_s=0.0)
+        self._views: OrderedDict[tuple[str, int, int], DatabaseViews] = OrderedDict()
 
-    def for_key(self, principal: Principal) -> list[CatalogTool]:
-        """Every tool ``principal``'s key sees, built-ins first. Blocking (store reads)."""
-        limit = set(self._tools.key_toolsets(principal.key_id))
+    async def for_key(self, principal: Principal) -> list[CatalogTool]:
+        """Every tool ``principal``'s key sees, built-ins first."""
+        limit = await self._toolsets(principal)
         out: list[CatalogTool] = []
         if not limit or BUILTIN_TOOLSET in limit:
             out.extend(CatalogTool(t, "builtin", (BUILTIN_TOOLSET,)) for t in BUILTIN_TOOLS)
-        databases = {
-            d.id: d for d in self._databases.list_for_key(principal.org_id, principal.key_id)
-        }
-        for record in self._tools.of_org(principal.org_id):
+        databases = {d.id: d for d in await self.databases_for(principal)}
+        org_id = principal.org_id
+        records = await self._cache.aget(("tools", org_id), lambda: self._tools.of_org(org_id))
+        for record in records:
             database = databases.get(record.database_id)
             if database is None or (limit and not limit & set(record.toolsets)):
                 continue
@@ -109,42 +121,61 @@ class Registry:
                 out.append(tool)
         return out
 
-    def find(self, principal: Principal, name: str) -> CatalogTool | None:
+    async def find(self, principal: Principal, name: str) -> CatalogTool | None:
         """The tool called ``name`` if ``principal``'s key sees it (the same rules as for_key).
 
-        On every call, so it reads only what this one tool needs: a built-in
-        costs one lookup (the key's toolsets), a named tool three, and no other
-        tool is built.
+        On every call, so it reads only what this one tool needs (from the
+        read cache when fresh): a built-in, the key's toolsets; a named tool,
+        its record and the key's databases. No other tool is built.
         """
-        limit = set(self._tools.key_toolsets(principal.key_id))
+        limit = await self._toolsets(principal)
         builtin = _BUILTIN_BY_NAME.get(name)
         if builtin is not None:
             if limit and BUILTIN_TOOLSET not in limit:
                 return None
             return CatalogTool(builtin, "builtin", (BUILTIN_TOOLSET,))
-        try:
-            record = self._tools.get(principal.org_id, name)
-        except NotFound:
+        records = await self._cache.aget(
+            ("tools", principal.org_id), lambda: self._tools.of_org(principal.org_id)
+        )
+        record = next((r for r in records if r.name == name), None)
+        if record is None or (limit and not limit & set(record.toolsets)):
             return None
-        if limit and not limit & set(record.toolsets):
-            return None
-        databases = self._databases.list_for_key(principal.org_id, principal.key_id)
+        databases = await self.databases_for(principal)
         database = next((d for d in databases if d.id == record.database_id), None)
         return None if database is None else self._build(record, database)
 
+    async def databases_for(self, principal: Principal) -> list[DatabaseRecord]:
+        """The databases ``principal``'s key may use, by name (from the read cache when fresh)."""
+        org_id, key_id = principal.org_id, principal.key_id
+        return await self._cache.aget(
+            ("databases", key_id), lambda: self._databases.list_for_key(org_id, key_id)
+        )
+
+    async def _toolsets(self, principal: Principal) -> set[str]:
+        key_id = principal.key_id
+        found = await self._cache.aget(
+            ("toolsets", key_id), lambda: tuple(self._tools.key_toolsets(key_id))
+        )
+        return set(found)
+
+    def views(self, database: DatabaseRecord) -> DatabaseViews:
+        """The database's policy and schema, parsed once per stored content."""
+        key = (database.id, hash(database.schema_json), hash(database.policy_json))
+        cached = self._views.get(key)
+        if cached is None:
+            policy = policy_of(database)
+            snapshot = Snapshot.from_json(json.loads(database.schema_json))
+            cached = DatabaseViews(policy, snapshot, visible(snapshot, policy))
+            self._views[key] = cached
+            while len(self._views) > _CACHE_SIZE:
+                self._views.popitem(last=False)
+        else:
+            self._views.move_to_end(key)
+        return cached
+
     def visible_snapshot(self, database: DatabaseRecord) -> Snapshot:
         """The database's schema as its policy lets callers see it (cached per content)."""
-        key = (database.id, hash(database.schema_json), hash(database.policy_json))
-        cached = self._snapshots.get(key)
-        if cached is None:
-            snapshot = Snapshot.from_json(json.loads(database.schema_json))
-            cached = visible(snapshot, policy_of(database))
-            self._snapshots[key] = cached
-            while len(self._snapshots) > _CACHE_SIZE:
-                self._snapshots.popitem(last=False)
-        else:
-            self._snapshots.move_to_end(key)
-        return cached
+        return self.views(database).visible
 
     def _build(self, record: ToolRecord, database: DatabaseRecord) -> CatalogTool | None:
         try:
