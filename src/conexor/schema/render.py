@@ -127,8 +127,8 @@ def as_text(result: Mapping[str, object], *, max_chars: int = 8000) -> str:
         rows.append(row)
         cells.append(texts)
     widths = [len(c) for c in columns]
-    for row in cells:
-        for i, text in enumerate(row[: len(widths)]):
+    for texts in cells:
+        for i, text in enumerate(texts[: len(widths)]):
             widths[i] = max(widths[i], len(text))
 
     # A column of numbers (nulls aside) is right-aligned, header included.
