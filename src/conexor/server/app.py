@@ -278,6 +278,7 @@ def create_app(settings: Settings) -> FastAPI:
     mount_dashboard(app)
     app.add_middleware(
         _Edge,
+        mcp_app=mcp_app,
         authenticator=authenticator,
         on_write=functools.partial(invalidator.announce, Invalidation("store", "rest")),
     )
@@ -336,15 +337,21 @@ async def _reap_idle_engines(pool: EnginePool, idle_s: float) -> None:
 
 class _Edge:
     """Outermost ASGI layer: note the client address, refuse rate-limited clients on /mcp,
-    and drop cached store reads when a REST request changed the store."""
+    and drop cached store reads when a REST request changed the store.
+
+    MCP requests go straight to the MCP app: it has its own error handling, and
+    matching every REST route first costs each call for nothing.
+    """
 
     def __init__(
         self,
         app: ASGIApp,
+        mcp_app: ASGIApp,
         authenticator: Authenticator,
         on_write: Callable[[], Awaitable[None]],
     ) -> None:
         self.app = app
+        self._mcp_app = mcp_app
         self._authenticator = authenticator
         self._on_write = on_write
 
@@ -364,7 +371,9 @@ class _Edge:
                     )
                     await response(scope, receive, send)
                     return
-            elif scope["path"].startswith("/api/") and scope["method"] not in _READS:
+                await self._mcp_app(scope, receive, send)
+                return
+            if scope["path"].startswith("/api/") and scope["method"] not in _READS:
                 await self.app(scope, receive, self._after_write(send))
                 return
         await self.app(scope, receive, send)

@@ -56,7 +56,7 @@ class Authenticator:
         self._accounts = accounts
         self._pepper = pepper
         self._limiter = limiter
-        self._cache = cache or ReadCache(ttl_s=0.0)
+        self._cache = cache if cache is not None else ReadCache(ttl_s=0.0)
 
     def check_rate(self, client: str) -> None:
         """Raise RateLimited if ``client`` has failed too often recently."""

@@ -100,7 +100,7 @@ class Registry:
     def __init__(self, tools: Tools, databases: Databases, cache: ReadCache | None = None) -> None:
         self._tools = tools
         self._databases = databases
-        self._cache = cache or ReadCache(ttl_s=0.0)
+        self._cache = cache if cache is not None else ReadCache(ttl_s=0.0)
         self._views: OrderedDict[tuple[str, int, int], DatabaseViews] = OrderedDict()
 
     async def for_key(self, principal: Principal) -> list[CatalogTool]:
