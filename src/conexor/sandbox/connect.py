@@ -71,7 +71,7 @@ _PG_AUTH_MARKERS: Final = (
 
 
 def create_database_engine(
-    url: str, *, pool_size: int = 5, connect_timeout_s: float = 10.0
+    url: str, *, pool_size: int = 10, connect_timeout_s: float = 10.0
 ) -> Engine:
     """Build a pooled engine for ``url`` with the sandbox's connection settings.
 
