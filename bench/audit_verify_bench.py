@@ -163,11 +163,18 @@ def _check_sample(trail: list[AuditRecord], lines: list[bytes] | None = None) ->
             sys.exit(f"record {rec.seq}: fast line disagrees with RFC 8785; not benchmarking")
 
 
+def _load() -> str:
+    """The machine's load average: the figures mean little without it on shared cores."""
+    return "load average " + ", ".join(f"{x:.1f}" for x in os.getloadavg())
+
+
 def _best(label: str, n: int, times: list[float]) -> None:
     best = min(times)
     print(
         f"{label}: {n:,} records, 2 checkpoints: best {best:.2f} s "
-        f"({best / n * 1e6:.2f} us/record); all: " + ", ".join(f"{x:.2f}" for x in times)
+        f"({best / n * 1e6:.2f} us/record); all: "
+        + ", ".join(f"{x:.2f}" for x in times)
+        + f"; {_load()}"
     )
 
 
@@ -284,12 +291,15 @@ def live(args: argparse.Namespace) -> None:
                 walls.append(wall)
                 users.append(user - before.ru_utime)
                 systems.append(system - before.ru_stime)
+            cpus = [u + s for u, s in zip(users, systems, strict=True)]
             print(
                 f"conexor audit verify: {args.records:,} records over HTTP: "
                 f"wall best {min(walls):.2f} s (all {', '.join(f'{x:.2f}' for x in walls)}); "
                 f"CLI user CPU best {min(users):.2f} s "
                 f"(all {', '.join(f'{x:.2f}' for x in users)}); "
-                f"CLI system CPU best {min(systems):.2f} s"
+                f"CLI system CPU best {min(systems):.2f} s; "
+                f"CLI user+system CPU best {min(cpus):.2f} s "
+                f"(all {', '.join(f'{x:.2f}' for x in cpus)}); {_load()}"
             )
         finally:
             server.terminate()
@@ -334,7 +344,7 @@ def main() -> None:
     parser.add_argument("--jsonl", type=int, default=0, help="also time read_jsonl on N records")
     args = parser.parse_args()
     print(f"python {platform.python_version()} on {platform.machine()}, {platform.system()}")
-    print(f"{os.cpu_count()} CPUs, load average {', '.join(f'{x:.1f}' for x in os.getloadavg())}")
+    print(f"{os.cpu_count()} CPUs, {_load()}")
     if args.mode == "library":
         library(args)
     else:

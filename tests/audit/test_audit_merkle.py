@@ -196,3 +196,26 @@ def test_root_streams_without_holding_leaves() -> None:
             yield i.to_bytes(32, "big")
 
     assert m.root(gen()) == m.root(list(gen()))
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    before=st.integers(0, 70),
+    batches=st.lists(st.integers(0, 40), max_size=5),
+)
+def test_extend_is_append_in_batches(before: int, batches: list[int]) -> None:
+    """Adding leaves a subtree at a time gives the state of adding them one by one."""
+    leaves = [i.to_bytes(32, "big") for i in range(before + sum(batches))]
+    one_by_one = m.CompactRange()
+    for leaf in leaves:
+        one_by_one.append(leaf)
+    batched = m.CompactRange()
+    for leaf in leaves[:before]:
+        batched.append(leaf)
+    done = before
+    for n in batches:
+        batched.extend(leaves[done : done + n])
+        done += n
+        assert batched.size == done
+        assert batched.root() == m.root(leaves[:done])
+    assert (batched.size, batched.hashes) == (one_by_one.size, one_by_one.hashes)

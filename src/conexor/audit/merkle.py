@@ -104,6 +104,37 @@ class CompactRange:
         """Add one leaf given its data."""
         self.append_hash(_sha256(b"\x00" + leaf).digest())
 
+    def extend(self, leaves: Sequence[bytes]) -> None:
+        """Add many leaves given their data: the same state as :meth:`append` for each.
+
+        The same hashes are computed, a whole level of a subtree at a time
+        instead of one leaf at a time, which saves most of the interpreter's
+        work per leaf when a verifier appends a million of them.
+        """
+        level = [_sha256(b"\x00" + leaf).digest() for leaf in leaves]
+        done, total = 0, len(level)
+        while done < total:
+            # The largest perfect subtree that starts at this size (aligned to
+            # its own width) and fits in what is left.
+            width = 1 << ((total - done).bit_length() - 1)
+            size = self._size
+            if size:
+                width = min(width, size & -size)
+            self._append_subtree(_perfect_root(level[done : done + width]), width.bit_length() - 1)
+            done += width
+
+    def _append_subtree(self, subtree_root: bytes, height: int) -> None:
+        # Like append_hash, one level up per height: the size is a multiple of
+        # 2**height, so every subtree kept here is at least that tall.
+        hashes = self._hashes
+        h = subtree_root
+        units = self._size >> height
+        while units & 1:
+            h = _sha256(b"\x01" + hashes.pop() + h).digest()
+            units >>= 1
+        hashes.append(h)
+        self._size += 1 << height
+
     def root(self) -> bytes:
         """MTH of the leaves so far (RFC 6962), folding the subtrees right to left."""
         hashes = self._hashes
@@ -117,6 +148,14 @@ class CompactRange:
     def copy(self) -> CompactRange:
         """An independent copy of this state."""
         return CompactRange(self._size, self._hashes)
+
+
+def _perfect_root(level: list[bytes]) -> bytes:
+    """MTH of a power-of-two number of leaf hashes, one level of the tree at a time."""
+    while len(level) > 1:
+        pairs = zip(level[0::2], level[1::2], strict=True)
+        level = [_sha256(b"\x01" + left + right).digest() for left, right in pairs]
+    return level[0]
 
 
 def root(leaves: Iterable[bytes]) -> bytes:

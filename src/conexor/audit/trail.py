@@ -10,21 +10,28 @@ ends below a checkpoint's size was truncated. Two signed checkpoints of one
 size with different roots prove a split view, whatever the trail says.
 
 Memory stays O(log n): records stream through, only the Merkle compact range
-is kept. ``progress`` is called with the number of records done so far.
+is kept (and up to a few thousand record hashes waiting to join it, a subtree
+at a time). ``progress`` is called with the number of records done so far.
+
+Canonical JSON Lines (an export, the server's stream) are checked on their
+bytes by :class:`conexor.audit.lines.ChainRun` for as long as each line
+continues the chain; any other line is decided by the general loop over
+entries, so the answers are the same whichever loop took a record.
 """
 
 from __future__ import annotations
 
 import binascii
 import hashlib
+import itertools
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from typing import TypeAlias, TypeVar
+from typing import Generic, TypeAlias, TypeVar
 
 from conexor.audit.chain import DOMAIN, GENESIS, body_encoder, diagnose
 from conexor.audit.checkpoint import Checkpoint, verify_checkpoint
 from conexor.audit.errors import ChainBroken, CheckpointMismatch, Step
-from conexor.audit.lines import line_entries, record_of
+from conexor.audit.lines import ChainRun, Source, line_entries, record_of
 from conexor.audit.merkle import CompactRange
 from conexor.audit.notekey import VerifierKey
 from conexor.audit.record import AuditRecord
@@ -77,6 +84,10 @@ def trail_root(records: Iterable[AuditRecord]) -> bytes:
     for rec in records:
         cr.append(record_leaf(rec))
     return cr.root()
+
+
+def _same(rec: AuditRecord) -> AuditRecord:
+    return rec
 
 
 def _check_checkpoints(
@@ -152,10 +163,13 @@ def verify_trail(
     smaller than that are outside the pass and are not compared.
     """
     encode = body_encoder()
-    entries = ((r.seq, r.prev_hash, r.record_hash, encode(r), r) for r in records)
+
+    def feed(st: _Pass[AuditRecord]) -> None:
+        _run(st, ((r.seq, r.prev_hash, r.record_hash, encode(r), r) for r in records))
+
     return _verify(
-        entries,
-        lambda r: r,
+        feed,
+        _same,
         checkpoints=checkpoints,
         public_key=public_key,
         origin=origin,
@@ -185,7 +199,7 @@ def verify_lines(
     :class:`MalformedRecord` naming the line number.
     """
     return _verify(
-        line_entries(lines),
+        lambda st: _run_lines(st, lines),
         record_of,
         checkpoints=checkpoints,
         public_key=public_key,
@@ -201,9 +215,164 @@ def verify_lines(
 #: body bytes, and whatever gives back the full record when damage must be named.
 _Entry: TypeAlias = tuple[int, str, str, bytes, _S]
 
+#: Record hashes waiting to be added to the Merkle range, which takes them a
+#: subtree at a time (the same hashes, fewer interpreter steps).
+_LEAF_BATCH = 4096
+
+
+class _Pass(Generic[_S]):
+    """Where one verification pass stands: the chain so far, the Merkle range, what is due.
+
+    The general loop (:func:`_run`, over entries) and the loop over canonical
+    lines (:class:`ChainRun`) both advance this state, taking turns; either
+    stops after the record ``next_stop()`` so that :meth:`after` can flush
+    the leaves, compare a checkpoint's root and report progress, exactly once
+    per record and in the same order whichever loop took the record.
+    """
+
+    __slots__ = (
+        "base",
+        "before",
+        "checked",
+        "cr",
+        "digest",
+        "expected",
+        "last_good",
+        "leaves",
+        "prev",
+        "progress",
+        "record",
+        "roots",
+        "targets",
+    )
+
+    def __init__(
+        self,
+        record: Callable[[_S], AuditRecord],
+        roots: dict[int, bytes],
+        cr: CompactRange,
+        *,
+        start_seq: int,
+        start_prev: str,
+        progress: Callable[[int], None] | None,
+    ) -> None:
+        self.record = record
+        self.roots = roots
+        self.cr = cr
+        self.base = start_seq - 1
+        self.expected = start_seq
+        self.prev = start_prev
+        self.digest = binascii.unhexlify(start_prev)
+        self.before: str | None = None
+        self.progress = progress
+        self.leaves: list[bytes] = []
+        self.targets = sorted(size for size in roots if size >= self.base)
+        self.checked: list[int] = []
+        self.last_good = self.base
+        # (4) A checkpoint at the start point compares before any record is read.
+        while self.targets and self.targets[0] == self.base:
+            if cr.root() != roots[self.base]:
+                raise _rewritten(self.base, 1)
+            self.checked.append(self.targets.pop(0))
+
+    def next_stop(self) -> int:
+        """The seq after which :meth:`after` is due: a checkpoint, progress, a full batch."""
+        stop = self.expected + _LEAF_BATCH - 1 - len(self.leaves)
+        if self.targets:
+            stop = min(stop, self.targets[0])
+        if self.progress is not None:
+            done = self.expected - self.base  # records done once this one is
+            stop = min(stop, self.expected + (-done) % PROGRESS_EVERY)
+        return stop
+
+    def flush(self) -> None:
+        """Add the waiting record hashes to the Merkle range."""
+        if self.leaves:
+            self.cr.extend(self.leaves)
+            self.leaves.clear()
+
+    def damage(
+        self, seq: int, step: Step, entry: _Entry[_S], rest: Iterator[_Entry[_S]]
+    ) -> ChainBroken:
+        """The error for a broken trail; only now are full records built, to name the damage."""
+        record = self.record
+        return diagnose(seq, step, record(entry[4]), (record(e[4]) for e in rest), self.before)
+
+    def after(self, seq: int, rest: Iterator[_Entry[_S]]) -> None:
+        """What is due after record ``seq`` (already counted), peeking at ``rest`` if broken."""
+        if len(self.leaves) >= _LEAF_BATCH:
+            self.flush()
+        # (6) At a checkpoint's size the root so far must be the checkpoint's root.
+        if self.targets and seq == self.targets[0]:
+            self.flush()
+            if self.cr.root() != self.roots[seq]:
+                # A record inserted or swapped at the checkpoint's edge breaks the
+                # next link; naming that is more precise than "rewritten".
+                nxt = next(rest, None)
+                if nxt is not None and nxt[0] != seq + 1:
+                    raise self.damage(seq + 1, "seq", nxt, rest)
+                if nxt is not None and nxt[1] != self.prev:
+                    raise self.damage(seq + 1, "prev_hash", nxt, rest)
+                raise _rewritten(seq, self.last_good + 1)
+            self.checked.append(self.targets.pop(0))
+            self.last_good = seq
+        if self.progress is not None and not (seq - self.base) % PROGRESS_EVERY:
+            self.progress(seq - self.base)
+
+
+def _run(st: _Pass[_S], entries: Iterator[_Entry[_S]], limit: int = -1) -> None:
+    """The general loop: check ``limit`` entries (all when negative) and advance ``st``."""
+    sha256 = hashlib.sha256
+    unhex = binascii.unhexlify
+    expected, prev, prev_bytes = st.expected, st.prev, st.digest
+    append = st.leaves.append
+    stop = st.next_stop()
+    # (5) The chain checks of conexor.audit.verify, then the Merkle leaf. Hashes
+    # here are public values, so plain comparison is fine (no secret to time).
+    for entry in entries:
+        seq, prev_hash, record_hash, body, _ = entry
+        if seq != expected:
+            raise st.damage(expected, "seq", entry, entries)
+        if prev_hash != prev:
+            raise st.damage(expected, "prev_hash", entry, entries)
+        leaf = unhex(record_hash)
+        if sha256(DOMAIN + prev_bytes + body).digest() != leaf:
+            raise st.damage(expected, "record_hash", entry, entries)
+        append(leaf)
+        st.before, prev, prev_bytes = prev, record_hash, leaf
+        expected += 1
+        if expected > stop:
+            st.expected, st.prev, st.digest = expected, prev, prev_bytes
+            st.after(expected - 1, entries)
+            stop = st.next_stop()
+        limit -= 1
+        if not limit:
+            break
+    st.expected, st.prev, st.digest = expected, prev, prev_bytes
+
+
+def _run_lines(st: _Pass[Source], lines: Iterable[bytes | str]) -> None:
+    """Lines through :class:`ChainRun`; each line it does not take, through :func:`_run`."""
+    it = iter(lines)
+    run = ChainRun(seq=st.expected, prev=st.prev)
+    while True:
+        last = st.next_stop()
+        line = run.run(it, last, st.leaves)
+        if run.seq != st.expected:
+            st.expected, st.prev, st.digest = run.seq, run.prev.decode("ascii"), run.digest
+            st.before = None if run.before is None else run.before.decode("ascii")
+        if line is not None:
+            # The one line the loop did not take (never blank): decided by the general pass.
+            _run(st, line_entries(itertools.chain((line,), it), first_line=run.number), 1)
+        elif st.expected - 1 == last:
+            st.after(last, line_entries(it, first_line=run.number + 1))
+        else:
+            return
+        run.resume(seq=st.expected, prev=st.prev, before=st.before)
+
 
 def _verify(
-    entries: Iterable[_Entry[_S]],
+    feed: Callable[[_Pass[_S]], None],
     record: Callable[[_S], AuditRecord],
     *,
     checkpoints: Iterable[Checkpoint],
@@ -223,70 +392,22 @@ def _verify(
         start_range = CompactRange()
     elif start_range.size != base:
         raise ValueError("start_range must cover exactly the records before start_seq")
-    cr = start_range.copy()
-    targets = sorted(size for size in roots if size >= base)
-    checked: list[int] = []
-    last_good = base
-    # (4) A checkpoint at the start point compares before any record is read.
-    while targets and targets[0] == base:
-        if cr.root() != roots[base]:
-            raise _rewritten(base, 1)
-        checked.append(targets.pop(0))
-    next_target = targets[0] if targets else -1
-
-    def damage(
-        seq: int, step: Step, entry: _Entry[_S], rest: Iterator[_Entry[_S]], before: str | None
-    ) -> ChainBroken:
-        # Only once the trail is known to be broken: build the full records.
-        return diagnose(seq, step, record(entry[4]), (record(e[4]) for e in rest), before)
-
-    sha256 = hashlib.sha256
-    append = cr.append_hash
-    unhex = binascii.unhexlify
-    expected = start_seq
-    prev = start_prev
-    prev_bytes = unhex(start_prev)
-    before: str | None = None
-    it = iter(entries)
-    # (5) One pass: the chain checks of conexor.audit.verify, then the Merkle leaf.
-    # Hashes here are public values, so plain comparison is fine (no secret to time).
-    for entry in it:
-        seq, prev_hash, record_hash, body, _ = entry
-        if seq != expected:
-            raise damage(expected, "seq", entry, it, before)
-        if prev_hash != prev:
-            raise damage(expected, "prev_hash", entry, it, before)
-        leaf = unhex(record_hash)
-        if sha256(DOMAIN + prev_bytes + body).digest() != leaf:
-            raise damage(expected, "record_hash", entry, it, before)
-        append(sha256(b"\x00" + leaf).digest())
-        before = prev
-        prev = record_hash
-        prev_bytes = leaf
-        # (6) At a checkpoint's size the root so far must be the checkpoint's root.
-        if expected == next_target:
-            if cr.root() != roots[expected]:
-                # A record inserted or swapped at the checkpoint's edge breaks the
-                # next link; naming that is more precise than "rewritten".
-                nxt = next(it, None)
-                if nxt is not None and nxt[0] != expected + 1:
-                    raise damage(expected + 1, "seq", nxt, it, before)
-                if nxt is not None and nxt[1] != prev:
-                    raise damage(expected + 1, "prev_hash", nxt, it, before)
-                raise _rewritten(expected, last_good + 1)
-            checked.append(targets.pop(0))
-            last_good = expected
-            next_target = targets[0] if targets else -1
-        if progress is not None and not (expected - base) % PROGRESS_EVERY:
-            progress(expected - base)
-        expected += 1
-
-    last = expected - 1
+    st = _Pass(
+        record,
+        roots,
+        start_range.copy(),
+        start_seq=start_seq,
+        start_prev=start_prev,
+        progress=progress,
+    )
+    feed(st)
+    st.flush()
+    last = st.expected - 1
     if progress is not None:
         progress(last - base)
     # (7) A checkpoint beyond the end means records were cut off.
-    if targets:
-        size = targets[-1]
+    if st.targets:
+        size = st.targets[-1]
         raise CheckpointMismatch(
             "tail_truncated",
             size=size,
@@ -299,8 +420,8 @@ def _verify(
     return TrailReport(
         first_seq=start_seq,
         last_seq=last,
-        head=prev,
-        root=cr.root(),
-        checkpoints=tuple(checked),
+        head=st.prev,
+        root=st.cr.root(),
+        checkpoints=tuple(st.checked),
         signatures_checked=public_key is not None,
     )
