@@ -23,6 +23,8 @@ __all__ = [
 
 BASE62_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 _BASE62_INDEX = {ch: i for i, ch in enumerate(BASE62_ALPHABET)}
+# Code-point ranges, not classes: nothing outside ASCII matches.
+_BASE62_TEXT = re.compile("[0-9A-Za-z]*")
 _B64URL_RE = re.compile(r"[A-Za-z0-9_-]*")
 
 
@@ -48,7 +50,7 @@ def b64url_decode(text: str) -> bytes:
 
 def is_base62(text: str) -> bool:
     """Tell whether every character of ``text`` is in the base62 alphabet."""
-    return all(ch in _BASE62_INDEX for ch in text)
+    return _BASE62_TEXT.fullmatch(text) is not None
 
 
 def base62_encode_int(value: int, width: int) -> str:
