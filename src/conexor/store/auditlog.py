@@ -15,7 +15,7 @@ import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from sqlalchemy import Engine, bindparam, select
+from sqlalchemy import Engine, bindparam, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -29,6 +29,18 @@ from conexor.store.tables import AuditCheckpointRow, AuditHeadRow, AuditRow
 __all__ = ["AuditLog"]
 
 _HEX64 = re.compile(r"[0-9a-f]{64}")
+_LOCK_HEADS = (
+    select(AuditHeadRow.org_id, AuditHeadRow.seq, AuditHeadRow.head_hash)
+    .where(AuditHeadRow.org_id.in_(bindparam("orgs", expanding=True)))
+    .order_by(AuditHeadRow.org_id)
+    .with_for_update()
+)
+_INSERT_RECORD = insert(AuditRow)
+_MOVE_HEAD = (
+    update(AuditHeadRow)
+    .where(AuditHeadRow.org_id == bindparam("org"))
+    .values(seq=bindparam("seq"), head_hash=bindparam("hash"))
+)
 _ROW_COUNT = ',"row_count":'
 
 
@@ -99,17 +111,14 @@ class AuditLog:
             item.record = record
 
     def _write(self, batch: list[_Pending]) -> list[tuple[_Pending, AuditRecord]]:
+        # Core statements, not ORM objects: this runs once per audited call.
         orgs = sorted({item.draft.org_id for item in batch})  # one lock order: no deadlocks
-        with Session(self._engine, expire_on_commit=False) as session, session.begin():
+        with self._engine.begin() as conn:
             heads = {
-                head.org_id: head
-                for head in session.scalars(
-                    select(AuditHeadRow)
-                    .where(AuditHeadRow.org_id.in_(orgs))
-                    .order_by(AuditHeadRow.org_id)
-                    .with_for_update()
-                )
+                org_id: (seq, head_hash)
+                for org_id, seq, head_hash in conn.execute(_LOCK_HEADS, {"orgs": orgs})
             }
+            rows: list[dict[str, object]] = []
             written = []
             for item in batch:
                 head = heads.get(item.draft.org_id)
@@ -117,25 +126,31 @@ class AuditLog:
                     item.failed = True
                     continue
                 try:
-                    record = chain.seal(item.draft, seq=head.seq + 1, prev_hash=head.head_hash)
+                    record = chain.seal(item.draft, seq=head[0] + 1, prev_hash=head[1])
                 except AuditError:
                     item.failed = True  # this call fails; the others in the batch go on
                     continue
-                session.add(
-                    AuditRow(
-                        org_id=record.org_id,
-                        seq=record.seq,
-                        ts=format_ts(record.ts),
+                rows.append(
+                    {
+                        "org_id": record.org_id,
+                        "seq": record.seq,
+                        "ts": format_ts(record.ts),
                         # The canonical body (the hashed bytes), so that reading the
                         # trail back as lines needs no re-encoding (see lines()).
-                        body=self._encode(record).decode("utf-8"),
-                        prev_hash=record.prev_hash,
-                        record_hash=record.record_hash,
-                    )
+                        "body": self._encode(record).decode("utf-8"),
+                        "prev_hash": record.prev_hash,
+                        "record_hash": record.record_hash,
+                    }
                 )
-                head.seq = record.seq
-                head.head_hash = record.record_hash
+                heads[record.org_id] = (record.seq, record.record_hash)
                 written.append((item, record))
+            if rows:
+                conn.execute(_INSERT_RECORD, rows)
+                moved = {str(r["org_id"]) for r in rows}
+                conn.execute(
+                    _MOVE_HEAD,
+                    [{"org": org, "seq": heads[org][0], "hash": heads[org][1]} for org in moved],
+                )
         return written
 
     def records(
