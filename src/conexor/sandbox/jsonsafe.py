@@ -27,18 +27,36 @@ import math
 import uuid
 from collections.abc import Mapping
 from decimal import Decimal
-from typing import TypeAlias
+from typing import TypeAlias, cast
 
 __all__ = ["JsonValue", "json_safe", "json_safe_row"]
 
 JsonValue: TypeAlias = "bool | int | float | str | list[JsonValue] | dict[str, JsonValue] | None"
 
 _MICROS_PER_DAY = 86_400_000_000
+_UNCHANGED = frozenset({str, int, bool, type(None)})
 
 
 def json_safe(value: object) -> JsonValue:
     """Return ``value`` as a JSON-safe value, following the module's rules."""
-    if value is None or isinstance(value, bool | int | str):
+    # Exact types first: a 1,000-row result with JSON columns is tens of
+    # thousands of values, most of them plain strings, numbers and objects.
+    kind = type(value)
+    if kind in _UNCHANGED:
+        return cast(JsonValue, value)
+    if kind is dict:
+        return {
+            key if type(key) is str else str(key): json_safe(item)
+            for key, item in cast(dict[object, object], value).items()
+        }
+    if kind is list:
+        return [json_safe(item) for item in cast(list[object], value)]
+    return _by_kind(value)
+
+
+def _by_kind(value: object) -> JsonValue:
+    """The general rules, for everything but exact str, int, bool, None, dict and list."""
+    if value is None or isinstance(value, (bool, int, str)):
         return value
     if isinstance(value, float):
         if math.isnan(value):
@@ -48,24 +66,24 @@ def json_safe(value: object) -> JsonValue:
         return value
     if isinstance(value, Decimal):
         return str(value)
-    if isinstance(value, dt.datetime | dt.date | dt.time):
+    if isinstance(value, (dt.datetime, dt.date, dt.time)):
         return value.isoformat()
     if isinstance(value, dt.timedelta):
         return _iso_duration(value)
     if isinstance(value, uuid.UUID):
         return str(value)
-    if isinstance(value, bytes | bytearray | memoryview):
+    if isinstance(value, (bytes, bytearray, memoryview)):
         return "base64:" + base64.b64encode(bytes(value)).decode("ascii")
     if isinstance(value, Mapping):
         return {str(key): json_safe(item) for key, item in value.items()}
-    if isinstance(value, list | tuple):
+    if isinstance(value, (list, tuple)):
         return [json_safe(item) for item in value]
     return str(value)
 
 
 def json_safe_row(row: object) -> list[JsonValue]:
     """Convert one result row (any sequence of column values)."""
-    assert isinstance(row, list | tuple)
+    assert isinstance(row, (list, tuple))
     return [json_safe(value) for value in row]
 
 
