@@ -11,6 +11,7 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pymysql
@@ -67,6 +68,7 @@ class LiveServer:
     data_dir: Path
     log_path: Path
     settings: Settings
+    app: Any = None
 
 
 @pytest.fixture
@@ -97,9 +99,8 @@ def run_live_server(
     old_level = root.level
     root.addHandler(handler)
     root.setLevel(logging.DEBUG)
-    config = uvicorn.Config(
-        create_app(settings), host="127.0.0.1", port=port, log_level="debug", log_config=None
-    )
+    app = create_app(settings)
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="debug", log_config=None)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
@@ -110,7 +111,7 @@ def run_live_server(
         time.sleep(0.02)
     port = server.servers[0].sockets[0].getsockname()[1]
     try:
-        yield LiveServer(f"http://127.0.0.1:{port}", data_dir, log_path, settings)
+        yield LiveServer(f"http://127.0.0.1:{port}", data_dir, log_path, settings, app)
     finally:
         server.should_exit = True
         thread.join(10)

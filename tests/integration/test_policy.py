@@ -121,3 +121,47 @@ def test_schema_tools_hide_what_the_policy_denies(live_server: LiveServer, tmp_p
     assert hidden.is_error and "unknown table" in text_of(hidden)
     gone = call(live_server.url, key, "search_schema", {"database": "shop", "pattern": "name"})
     assert gone.structured_content["rows"] == []
+
+
+def test_policy_change_reaches_the_next_call_despite_the_read_cache(
+    live_server: LiveServer, tmp_path: Path
+) -> None:
+    # The first call fills the server's read cache (key, databases, policy);
+    # the policy change must drop it, so the very next call is refused.
+    # REST, not the CLI, so the change lands well inside the cache's one second.
+    key, _ = _setup(live_server, tmp_path)
+    args = {"database": "shop", "sql": "SELECT name FROM customers"}
+    assert not call(live_server.url, key, "query", args).is_error
+    auth = {"Authorization": f"Bearer {key}"}
+    with httpx2.Client(base_url=f"{live_server.url}/api/v1", headers=auth) as http:
+        policy = http.get("/databases/shop/policy").json()["policy"]
+        policy["denied_columns"] = ["customers.name"]
+        assert http.put("/databases/shop/policy", json={"policy": policy}).status_code == 200
+    refused = call(live_server.url, key, "query", args)
+    assert refused.is_error
+    assert "customers.name" in text_of(refused)
+
+
+def test_refused_writes_do_not_empty_the_read_cache(
+    live_server: LiveServer, tmp_path: Path
+) -> None:
+    # A caller without a valid key cannot make every replica re-read the store.
+    key, _ = _setup(live_server, tmp_path)
+    assert not call(live_server.url, key, "list_databases", {}).is_error
+    cache = live_server.app.state.read_cache
+    filled = len(cache)
+    assert filled > 0
+    with httpx2.Client(base_url=live_server.url) as http:
+        for _ in range(3):
+            r = http.post(
+                "/api/v1/keys", headers={"Authorization": "Bearer cnx_nope"}, json={"label": "x"}
+            )
+            assert r.status_code == 401
+    assert len(cache) == filled
+    # A write that succeeds drops it.
+    with httpx2.Client(base_url=live_server.url) as http:
+        made = http.post(
+            "/api/v1/keys", headers={"Authorization": f"Bearer {key}"}, json={"label": "x"}
+        )
+        assert made.status_code < 300
+    assert len(cache) == 0

@@ -275,6 +275,7 @@ def create_app(settings: Settings) -> FastAPI:
             status_code=500,
         )
 
+    app.state.read_cache = cache  # for operators' introspection and the tests
     mount_dashboard(app)
     app.add_middleware(
         _Edge,
@@ -373,17 +374,22 @@ class _Edge:
                     return
                 await self._mcp_app(scope, receive, send)
                 return
-            if scope["path"].startswith("/api/") and scope["method"] not in _READS:
+            if (
+                scope["path"].startswith("/api/")
+                and scope["method"] not in _READS
+                and scope["path"] not in _CHANGE_NOTHING_CACHED
+            ):
                 await self.app(scope, receive, self._after_write(send))
                 return
         await self.app(scope, receive, send)
 
     def _after_write(self, send: Send) -> Send:
-        """Drop the read caches before the response starts, so the caller's next
-        request already sees its change (on every replica within a second)."""
+        """Drop the read caches before a success response starts, so the caller's
+        next request already sees its change (on every replica within a second).
+        Refused requests change nothing, so they cannot be used to empty the caches."""
 
         async def wrapped(message: Message) -> None:
-            if message["type"] == "http.response.start":
+            if message["type"] == "http.response.start" and message["status"] < 400:
                 await self._on_write()
             await send(message)
 
@@ -391,3 +397,5 @@ class _Edge:
 
 
 _READS: Final = frozenset({"GET", "HEAD", "OPTIONS"})
+#: A new organisation has no rows anyone has cached.
+_CHANGE_NOTHING_CACHED: Final = frozenset({"/api/v1/signup"})
