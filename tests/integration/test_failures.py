@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import time
 from pathlib import Path
 from typing import Any
 
@@ -34,12 +35,13 @@ def test_tampered_envelope_is_refused_in_one_line(live_server: LiveServer, tmp_p
         env = json.loads(text)
         env["ct"] = ("A" if env["ct"][0] != "A" else "B") + env["ct"][1:]
         store.execute("UPDATE databases SET envelope = ? WHERE name = 'one'", (json.dumps(env),))
+        # Both rows before any call: a change made behind the server's back (not
+        # through it) reaches its read cache within a second, not at once.
+        store.execute("UPDATE databases SET envelope = 'not json' WHERE name = 'two'")
     result = call(live_server.url, key, "query", {"database": "one", "sql": "SELECT 1"})
     assert result.is_error
     assert text_of(result) == "the stored credential could not be decrypted with this API key"
 
-    with _store(live_server) as store:
-        store.execute("UPDATE databases SET envelope = 'not json' WHERE name = 'two'")
     broken = call(live_server.url, key, "query", {"database": "two", "sql": "SELECT 1"})
     assert broken.is_error
     assert text_of(broken).startswith("the encrypted credential is malformed")
@@ -102,3 +104,21 @@ def test_no_result_without_its_audit_record(live_server: LiveServer, tmp_path: P
     assert text_of(result) == "the audit record could not be written, so the result was withheld"
     assert result.structured_content is None
     assert "Name0" not in result.model_dump_json()
+
+
+def test_store_change_behind_the_servers_back_is_seen_within_a_second(
+    live_server: LiveServer, tmp_path: Path
+) -> None:
+    # Changes through the server drop its read cache at once; a row rewritten
+    # directly in the store (an operator, a restore, an attacker) is read
+    # again when the cached copy expires, one second at most.
+    # The first call caches the key's databases, "two" included (never opened,
+    # so no pooled engine stands in for its envelope).
+    key = _two_databases(live_server, tmp_path)
+    assert not call(live_server.url, key, "query", {"database": "one", "sql": "SELECT 1"}).is_error
+    with _store(live_server) as store:
+        store.execute("UPDATE databases SET envelope = 'not json' WHERE name = 'two'")
+    time.sleep(1.1)
+    result = call(live_server.url, key, "query", {"database": "two", "sql": "SELECT 1"})
+    assert result.is_error
+    assert text_of(result).startswith("the encrypted credential is malformed")
