@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conexor.sandbox import MAX_SQL_BYTES, RULES, Verdict, check
+from conexor.sandbox import MAX_SQL_BYTES, RULES, Policy, Verdict, check
 from conexor.sandbox.dialects import Dialect
 
 VECTORS = Path(__file__).resolve().parents[1] / "vectors" / "sandbox"
@@ -221,3 +221,25 @@ def test_default_arguments_to_check_keep_working() -> None:
     # The first two arguments are the whole interface older callers know.
     assert check("SELECT 1", "postgresql").allowed
     assert check("SELECT 1", "postgresql", None, None).allowed
+
+
+def test_executor_reuses_a_decision_only_for_the_very_same_objects() -> None:
+    from conexor.sandbox.validate import assess, assess_again
+
+    sql = "SELECT id FROM customers"
+    open_policy = Policy()
+    first, _ = assess(sql, "postgresql", open_policy, None)
+    again, _ = assess_again(sql, "postgresql", open_policy, None)
+    assert again is first  # the decision the tool just made, not a new one
+
+    # Another policy object, even one that denies the table, is decided afresh.
+    closed = Policy(allowed_tables=("orders",))
+    denied, _ = assess_again(sql, "postgresql", closed, None)
+    assert not denied.allowed
+    assert first.allowed
+
+    # So is another statement, and a statement that was never assessed.
+    other, _ = assess_again("SELECT 2", "postgresql", open_policy, None)
+    assert other.allowed and other is not first
+    refused, _ = assess_again("DELETE FROM customers", "postgresql", open_policy, None)
+    assert not refused.allowed

@@ -2,9 +2,11 @@
 
 The layers, in order (docs/sandbox.md explains each):
 
-1. :func:`run_query` re-runs :func:`conexor.sandbox.validate.check` with the
-   same policy and schema snapshot; nothing here ever sends SQL that did not
-   pass it.
+1. :func:`run_query` checks the statement itself with the same policy and
+   schema snapshot (:func:`conexor.sandbox.validate.assess_again`: when this
+   process has just decided the same text for the very same policy and
+   snapshot objects, usually the tool a moment before, that decision is
+   reused); nothing here ever sends SQL that did not pass.
 2. The statement runs inside a read-only transaction with a server-side
    timeout:
 
@@ -83,7 +85,7 @@ from conexor.sandbox.limits import Limits
 from conexor.sandbox.placeholders import pyformat
 from conexor.sandbox.policy import Policy
 from conexor.sandbox.scrub import sqlstate_of
-from conexor.sandbox.validate import assess
+from conexor.sandbox.validate import assess_again
 from conexor.sandbox.walk_pg import PgFacts
 from conexor.schema import Snapshot
 
@@ -126,7 +128,7 @@ def run_query(
     :class:`QueryRejected`, :class:`QueryTimeout`, :class:`QueryFailed`,
     :class:`DatabaseUnreachable` or :class:`DatabaseAuthFailed`.
     """
-    verdict, facts = assess(sql, dialect, policy, snapshot)
+    verdict, facts = assess_again(sql, dialect, policy, snapshot)
     if not verdict.allowed:
         raise QueryRejected(verdict.rule, verdict.reason)
     return _execute(engine, sql, dialect, limits, facts=facts, params=params)

@@ -20,6 +20,8 @@ layer.
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Final
 
@@ -42,6 +44,7 @@ __all__ = [
     "ParsedQuery",
     "Verdict",
     "assess",
+    "assess_again",
     "check",
     "parse",
 ]
@@ -56,6 +59,14 @@ _ONLY_SELECT = "only a single read-only SELECT statement is allowed"
 _EXECUTABLE_COMMENT = re.compile(r"/\*(M?!|\+)", re.IGNORECASE)
 
 _DEFAULT_POLICY: Final = Policy()
+# Recent decisions, for the executor's own check of a statement the tool just
+# checked: (sql, dialect, id(policy), id(snapshot)) -> the objects and the answer.
+_RECENT: OrderedDict[
+    tuple[str, str, int, int], tuple[Policy, Snapshot | None, Verdict, PgFacts | None]
+] = OrderedDict()
+_RECENT_LOCK: Final = threading.Lock()
+_RECENT_SIZE: Final = 256
+_RECENT_MAX_SQL: Final = 16_384
 
 
 @dataclass(frozen=True)
@@ -89,8 +100,45 @@ def assess(
     policy: Policy | None = None,
     snapshot: Snapshot | None = None,
 ) -> tuple[Verdict, PgFacts | None]:
-    """:func:`check`, plus what the PostgreSQL executor re-checks on the server."""
+    """:func:`check`, plus what the PostgreSQL executor re-checks on the server.
+
+    Always decides afresh, and remembers the answer for :func:`assess_again`.
+    """
     policy = policy or _DEFAULT_POLICY
+    found = _assess(sql, dialect, policy, snapshot)
+    if len(sql) <= _RECENT_MAX_SQL:
+        with _RECENT_LOCK:
+            _RECENT[(sql, dialect, id(policy), id(snapshot))] = (policy, snapshot, *found)
+            while len(_RECENT) > _RECENT_SIZE:
+                _RECENT.popitem(last=False)
+    return found
+
+
+def assess_again(
+    sql: str,
+    dialect: Dialect,
+    policy: Policy | None = None,
+    snapshot: Snapshot | None = None,
+) -> tuple[Verdict, PgFacts | None]:
+    """:func:`assess` for a statement just assessed under the very same policy and schema.
+
+    The executor checks every statement itself, usually moments after the
+    tool did. The answer is a pure function of the text, the dialect and the
+    two objects, so when this process has just decided it for these exact
+    objects (identity, held by the memo so that no id is reused), that answer
+    is returned; otherwise it is decided afresh.
+    """
+    policy = policy or _DEFAULT_POLICY
+    with _RECENT_LOCK:
+        hit = _RECENT.get((sql, dialect, id(policy), id(snapshot)))
+    if hit is not None and hit[0] is policy and hit[1] is snapshot:
+        return hit[2], hit[3]
+    return assess(sql, dialect, policy, snapshot)
+
+
+def _assess(
+    sql: str, dialect: Dialect, policy: Policy, snapshot: Snapshot | None
+) -> tuple[Verdict, PgFacts | None]:
     parsed = parse(sql, dialect)
     if isinstance(parsed, Verdict):
         return parsed, None
