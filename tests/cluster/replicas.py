@@ -134,6 +134,20 @@ class FailoverProxy:
         await asyncio.gather(pipe(reader, up_writer), pipe(up_reader, writer))
 
     def close(self) -> None:
-        self._loop.call_soon_threadsafe(self._server.close)
+        """Stop accepting, end every open pipe on the proxy's own loop, then close it.
+
+        Pipes left pending would be finalised later by the garbage collector,
+        during some unrelated test, on a loop that no longer runs.
+        """
+
+        async def shutdown() -> None:
+            self._server.close()
+            pending = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+
+        asyncio.run_coroutine_threadsafe(shutdown(), self._loop).result(10)
         self._loop.call_soon_threadsafe(self._loop.stop)
         self._thread.join(5)
+        self._loop.close()
