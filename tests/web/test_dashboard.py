@@ -89,7 +89,7 @@ def shot(page: Page, name: str) -> None:
         page.screenshot(path=str(target / f"{name}.png"), full_page=True)
 
 
-def sign_up_and_in(page: Page) -> str:
+def sign_up_and_in(page: Page, traffic: Traffic) -> str:
     page.fill("#signup-email", f"{unique('ada')}@example.com")
     page.fill("#signup-org", "Acme Analytics")
     page.click("#sign-up button[type=submit]")
@@ -99,6 +99,11 @@ def sign_up_and_in(page: Page) -> str:
     page.fill("#api-key", key)
     page.click("#sign-in button[type=submit]")
     expect(page.locator("#nav a.active")).to_have_text("Databases")
+    # Rendered once: a second render would wipe what the user starts typing.
+    page.wait_for_load_state("networkidle")
+    expect(page.locator("#databases")).to_be_visible()
+    listings = [u for u, _h, _b in traffic.requests if u.endswith("/api/v1/databases")]
+    assert len(listings) == 1, listings
     return key
 
 
@@ -132,7 +137,7 @@ def test_dashboard_end_to_end(
 ) -> None:
     url, password = sales_db
     page, traffic = open_page(browser, live_server)
-    key = sign_up_and_in(page)
+    key = sign_up_and_in(page, traffic)
 
     # Add the database: the URL is typed into the page and sealed there.
     page.fill("#db-name", "sales")
@@ -220,7 +225,7 @@ def test_agent_mode_and_bad_key(browser: Browser, live_server: LiveServer) -> No
     page.fill("#api-key", "cnx_notakey")
     page.click("#sign-in button[type=submit]")
     expect(page.locator("#sign-in-status .notice.error")).to_be_visible()
-    sign_up_and_in(page)
+    sign_up_and_in(page, traffic)
     page.select_option("#db-mode", "agent")
     expect(page.locator("#db-url-row")).to_be_hidden()
     page.fill("#db-name", "onprem")

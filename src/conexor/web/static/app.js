@@ -71,8 +71,17 @@ async function route() {
 
 function signOut() {
   session.signOut();
-  location.hash = "";
-  route();
+  go("");
+}
+
+/** Show the page at `hash`, rendering it once: a hash change routes by itself. */
+function go(hash) {
+  const current = location.hash === "#" ? "" : location.hash;
+  if (current === hash) {
+    route();
+  } else {
+    location.hash = hash; // the hashchange listener calls route()
+  }
 }
 
 function renderSignIn() {
@@ -112,8 +121,7 @@ function renderSignIn() {
       const me = await api("GET", "/me", undefined, { apiKey: text });
       session.signIn(text, me, remember.checked);
       keyInput.value = "";
-      location.hash = `#/${currentPage()}`;
-      route();
+      go(`#/${currentPage()}`);
     } catch (error) {
       status.replaceChildren(notice("error", error.message));
     }
