@@ -51,12 +51,12 @@ class Authenticator:
         accounts: Accounts,
         pepper: Secret,
         limiter: FailureLimiter,
-        cache: ReadCache | None = None,
+        cache: ReadCache,
     ) -> None:
         self._accounts = accounts
         self._pepper = pepper
         self._limiter = limiter
-        self._cache = cache if cache is not None else ReadCache(ttl_s=0.0)
+        self._cache = cache
 
     def check_rate(self, client: str) -> None:
         """Raise RateLimited if ``client`` has failed too often recently."""
@@ -114,9 +114,10 @@ class Authenticator:
         return value  # type: ignore[return-value]
 
     def _lookup(self, key_id: str) -> tuple[KeyRecord, Principal] | None:
-        cached, value = self._cache.peek(("auth", key_id))
-        if cached:
-            return value  # type: ignore[return-value]
+        try:
+            return self._peek(key_id)
+        except _NeedsStore:
+            pass
         generation = self._cache.generation
         record = self._accounts.key(key_id)
         if record is None:

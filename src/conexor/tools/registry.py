@@ -97,10 +97,10 @@ def input_schema(parameters: Sequence[Parameter]) -> dict[str, Any]:
 class Registry:
     """Builds each caller's tool list from the store."""
 
-    def __init__(self, tools: Tools, databases: Databases, cache: ReadCache | None = None) -> None:
+    def __init__(self, tools: Tools, databases: Databases, cache: ReadCache) -> None:
         self._tools = tools
         self._databases = databases
-        self._cache = cache if cache is not None else ReadCache(ttl_s=0.0)
+        self._cache = cache
         self._views: OrderedDict[tuple[str, int, int], DatabaseViews] = OrderedDict()
 
     async def for_key(self, principal: Principal) -> list[CatalogTool]:
@@ -124,9 +124,9 @@ class Registry:
     async def find(self, principal: Principal, name: str) -> CatalogTool | None:
         """The tool called ``name`` if ``principal``'s key sees it (the same rules as for_key).
 
-        On every call, so it reads only what this one tool needs (from the
-        read cache when fresh): a built-in, the key's toolsets; a named tool,
-        its record and the key's databases. No other tool is built.
+        On every call, so it builds only this one tool. Its reads come from the
+        read cache when fresh: for a built-in, the key's toolsets; for a named
+        tool also the organisation's tool records and the key's databases.
         """
         limit = await self._toolsets(principal)
         builtin = _BUILTIN_BY_NAME.get(name)
