@@ -207,18 +207,3 @@ def test_pooled_connection_killed_while_idle_is_replaced(
     assert _terminate_sandbox_sessions(pg_database) >= 1
     again = run_query(pg_engine, "SELECT 2 AS two", "postgresql", Limits())
     assert again.rows == [[2]]
-
-
-def test_session_state_is_reset_between_calls(pg_engine: Engine) -> None:
-    # A session setting changed by a query never reaches the next call (rollback, DISCARD ALL).
-    set_it = _execute(
-        pg_engine,
-        "SELECT set_config('application_name', 'changed', false)",
-        "postgresql",
-        Limits(),
-    )
-    assert set_it.rows == [["changed"]]
-    after = run_query(
-        pg_engine, "SELECT current_setting('application_name') AS a", "postgresql", Limits()
-    )
-    assert after.rows == [["conexor"]]
